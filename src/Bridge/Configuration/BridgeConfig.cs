@@ -1,0 +1,106 @@
+namespace Bridge.Configuration;
+
+/// <summary>The whole validated configuration. Built only by ConfigLoader.</summary>
+/// <param name="FilePath">The config file it was read from; null for the embedded sample.</param>
+/// <param name="BaseDirectory">Where relative paths in the file resolve.</param>
+public sealed record BridgeConfig(
+    string? FilePath,
+    string BaseDirectory,
+    ServerConfig Server,
+    IReadOnlyDictionary<string, DestinationConfig> Destinations,
+    IReadOnlyDictionary<string, SourceConfig> Sources,
+    IReadOnlyList<RuleConfig> Rules,
+    string MappingsDirectory,
+    MappingLimitsConfig MappingLimits);
+
+/// <param name="Urls">Where to listen; <c>--urls</c> and <c>ASPNETCORE_URLS</c> override it. Default <c>http://127.0.0.1:8080</c>.</param>
+/// <param name="AdminToken">Bearer token for the admin API; null keeps it loopback-only.</param>
+public sealed record ServerConfig(string Urls, string? AdminToken)
+{
+    public const string DefaultUrls = "http://127.0.0.1:8080";
+}
+
+/// <summary>An ntfy server messages are delivered to.</summary>
+/// <param name="Url">The server root; null means dry-run (messages are logged, not sent).</param>
+/// <param name="Token">Sent as <c>Authorization: Bearer</c>; never in the URL.</param>
+/// <param name="Timeout">Per attempt. Default 10 s.</param>
+/// <param name="Retry">How failed attempts are retried.</param>
+public sealed record DestinationConfig(string Name, Uri? Url, string? Token, TimeSpan Timeout, RetryConfig Retry)
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    public bool IsDryRun => Url is null;
+}
+
+/// <param name="MaxAttempts">Attempts in all, the first included. Default 6.</param>
+/// <param name="Delay">The first backoff; it doubles each time, with jitter. Default 1 s.</param>
+/// <param name="MaxDelay">No backoff is longer. Default 1 min.</param>
+public sealed record RetryConfig(int MaxAttempts, TimeSpan Delay, TimeSpan MaxDelay)
+{
+    public static readonly RetryConfig Default = new(6, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+}
+
+public enum SourceFormat
+{
+    /// <summary>Any of Authentik's body shapes, normalised.</summary>
+    Authentik,
+    /// <summary>Any JSON object; nothing is mapped, <c>action</c> is read from <see cref="SourceConfig.ActionPath"/>.</summary>
+    Json,
+}
+
+/// <summary>A sender, served at <c>POST /hooks/{Name}</c>.</summary>
+/// <param name="Tokens">Accepted tokens (several during a rotation). Empty only when <paramref name="AuthNone"/>.</param>
+/// <param name="AuthNone">The file says <c>auth: none</c> explicitly.</param>
+/// <param name="ActionPath">For <c>format: json</c>: dotted path of the field holding the action, e.g. <c>event.type</c>.</param>
+/// <param name="BaseUrl">Authentik's public URL, so mappings can link to the admin UI.</param>
+public sealed record SourceConfig(
+    string Name,
+    SourceFormat Format,
+    IReadOnlyList<string> Tokens,
+    bool AuthNone,
+    string? ActionPath,
+    string? BaseUrl);
+
+/// <summary>One rule: when <see cref="Match"/> matches and <see cref="Unless"/> does not, run the mapping.</summary>
+/// <param name="Mapping">A file in the mappings folder; null for the built-in default mapping.</param>
+/// <param name="Destination">The destination name (already resolved when only one exists).</param>
+/// <param name="Topic">The topic used when the mapping sets none.</param>
+/// <param name="Stop">Later rules are not tried once this one matched.</param>
+/// <param name="Path">Where the rule stands in the file, e.g. <c>rules[2]</c>, for error messages.</param>
+public sealed record RuleConfig(
+    string Name,
+    MatchSpec Match,
+    MatchSpec? Unless,
+    string? Mapping,
+    string Destination,
+    string? Topic,
+    bool Stop,
+    string Path);
+
+/// <summary>
+/// The match keys of a rule. Each key holds the values any of which may match; null means the key is absent
+/// (matches everything). Values are kept as written; the rule compiler parses and checks them.
+/// </summary>
+public sealed record MatchSpec(
+    IReadOnlyList<string>? Source = null,
+    IReadOnlyList<string>? Action = null,
+    IReadOnlyList<string>? Group = null,
+    IReadOnlyList<string>? User = null,
+    IReadOnlyList<string>? ClientIp = null,
+    IReadOnlyList<string>? App = null,
+    IReadOnlyList<string>? Model = null,
+    IReadOnlyList<string>? Severity = null)
+{
+    /// <summary>The YAML key names, in the order they are documented.</summary>
+    public static readonly IReadOnlyList<string> Keys = ["source", "action", "group", "user", "client_ip", "app", "model", "severity"];
+}
+
+/// <summary>Sandbox limits for mapping scripts.</summary>
+/// <param name="Timeout">Wall time for one run. Default 1 s.</param>
+/// <param name="MaxStatements">Statements for one run. Default 100,000.</param>
+/// <param name="MemoryBytes">Memory one run may allocate. Default 16 MiB.</param>
+/// <param name="MaxRecursion">Call depth. Default 64.</param>
+/// <param name="MaxConcurrency">Mapping runs at once. Default: the processor count.</param>
+public sealed record MappingLimitsConfig(TimeSpan Timeout, int MaxStatements, long MemoryBytes, int MaxRecursion, int MaxConcurrency)
+{
+    public static readonly MappingLimitsConfig Default = new(TimeSpan.FromSeconds(1), 100_000, 16 * 1024 * 1024, 64, Environment.ProcessorCount);
+}

@@ -1,0 +1,20 @@
+using System.Text.Json;
+using Bridge.Configuration;
+
+namespace Bridge.Events;
+
+/// <summary>Turns a received JSON object into a <see cref="BridgeEvent"/>, according to the source's format.</summary>
+public static class EventNormalizer
+{
+    /// <summary>
+    /// Never throws for bad input: a body the source's format cannot read yields an <see cref="EventShapeError"/>.
+    /// </summary>
+    /// <param name="body">The parsed body; the caller has already checked it is a JSON object.</param>
+    public static EventNormalization Normalize(SourceConfig source, JsonElement body, TimeProvider time) => throw new NotImplementedException();
+}
+
+/// <summary>Either an event or the reason the body could not be read as one.</summary>
+public sealed record EventNormalization(BridgeEvent? Event, EventShapeError? Error);
+
+/// <summary>A JSON object that is not a shape the source knows, with what was expected.</summary>
+public sealed record EventShapeError(string Message);
