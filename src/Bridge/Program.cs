@@ -1,1 +1,1 @@
-return 0;
+return await Bridge.Cli.BridgeCli.RunAsync(args);

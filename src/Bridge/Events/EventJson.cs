@@ -8,17 +8,18 @@ namespace Bridge.Events;
 /// </summary>
 public static class EventJson
 {
-    public static byte[] ToUtf8(BridgeEvent e, bool indented = false)
+    /// <param name="includeRaw">False leaves out <c>raw</c>, for displays where the payload is already on screen.</param>
+    public static byte[] ToUtf8(BridgeEvent e, bool indented = false, bool includeRaw = true)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
         {
-            Write(w, e);
+            Write(w, e, includeRaw);
         }
         return buffer.ToArray();
     }
 
-    public static void Write(Utf8JsonWriter w, BridgeEvent e)
+    public static void Write(Utf8JsonWriter w, BridgeEvent e, bool includeRaw = true)
     {
         w.WriteStartObject();
         w.WriteString("id", e.Id);
@@ -34,8 +35,11 @@ public static class EventJson
         if (e.Context is { } context) context.WriteTo(w); else w.WriteNullValue();
         w.WriteString("summary", e.Summary);
         w.WriteString("created", e.Created);
-        w.WritePropertyName("raw");
-        e.Raw.WriteTo(w);
+        if (includeRaw)
+        {
+            w.WritePropertyName("raw");
+            e.Raw.WriteTo(w);
+        }
         w.WriteEndObject();
     }
 

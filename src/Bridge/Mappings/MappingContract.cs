@@ -34,7 +34,9 @@ public sealed class MappingCatalog
 }
 
 /// <summary>Runs mappings in the sandbox and normalises what they return into ntfy messages.</summary>
-public sealed class MappingRunner
+public sealed class MappingRunner(MappingLimitsConfig limits)
 {
+    public MappingLimitsConfig Limits { get; } = limits;
+
     public MappingOutcome Run(MappingCatalog catalog, CompiledRule rule, BridgeEvent e, MappingContext ctx) => throw new NotImplementedException();
 }

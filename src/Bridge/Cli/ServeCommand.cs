@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Bridge.Configuration;
+using Bridge.Hosting;
+
+namespace Bridge.Cli;
+
+/// <summary><c>bridge serve</c> (also plain <c>bridge</c>): run the service until stopped.</summary>
+public static class ServeCommand
+{
+    public static readonly Option<string?> Urls = new("--urls")
+    {
+        Description = "Where to listen, e.g. http://0.0.0.0:8080 (overrides ASPNETCORE_URLS and server.urls)",
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("serve", "Run the bridge (the default when no command is given)") { Urls };
+        command.SetAction((result, ct) => RunAsync(result, ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var (runtime, source) = RuntimeLoading.Load(result.GetValue(BridgeCli.Config), Console.Out, Console.Error);
+        if (runtime is null)
+        {
+            await Console.Error.WriteLineAsync("error: refusing to start until the configuration is fixed (`bridge check` shows the same list)");
+            return 1;
+        }
+
+        var urls = result.GetValue(Urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? runtime.Config.Server.Urls;
+        await using var app = BridgeHost.Build(runtime, new HostSettings(urls));
+        var log = app.Services.GetRequiredService<ILogger<LiveRuntime>>();
+        LogSummary(log, runtime, source, urls);
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static void LogSummary(ILogger log, BridgeRuntime runtime, ConfigSource source, string urls)
+    {
+        var c = runtime.Config;
+        log.LogInformation("Bridge starting on {Urls} with {Config}", urls, source.Description);
+        if (source.IsEmbeddedSample)
+            log.LogWarning("Running the embedded sample config: fine for trying the bridge, not for production (write a bridge.yaml; see docs/setup.md)");
+        foreach (var s in c.Sources.Values)
+            log.LogInformation("Source {Source} ({Format}) at POST /hooks/{Source}, {Auth}", s.Name, s.Format, s.Name, s.AuthNone ? "no authentication" : $"{s.Tokens.Count} token(s)");
+        foreach (var d in c.Destinations.Values)
+            log.LogInformation("Destination {Destination}: {Target}", d.Name, d.IsDryRun ? "dry-run (no url: messages are logged, not sent)" : d.Url!.ToString());
+        log.LogInformation("{Count} rules: {Rules}", c.Rules.Count, c.Rules.Select(r => r.Name));
+    }
+}

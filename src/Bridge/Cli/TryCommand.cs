@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Text;
+using Bridge.Configuration;
+using Bridge.Events;
+using Bridge.Ingest;
+using Bridge.Mappings;
+using Bridge.Messages;
+using Bridge.Rules;
+
+namespace Bridge.Cli;
+
+/// <summary>
+/// <c>bridge try</c>: show what the bridge would do with a payload — the normalised event, every rule's verdict with
+/// its reason, and the exact ntfy JSON — without sending anything.
+/// </summary>
+public static class TryCommand
+{
+    private static readonly Option<string?> RuleName = new("--rule", "-r") { Description = "Run this rule's mapping (default: every rule that matches)" };
+    private static readonly Option<string?> MappingFile = new("--mapping", "-m") { Description = "Run this mapping file on the payload; needs no config file" };
+    private static readonly Option<string?> SourceName = new("--source", "-s") { Description = "The source the payload arrives on (default: the rule's, or the only one)" };
+    private static readonly Option<string?> Topic = new("--topic") { Description = "With --mapping: the topic used when the mapping sets none", DefaultValueFactory = _ => "bridge-try" };
+    private static readonly Argument<string> Payload = new("payload") { Description = "A JSON payload file, or - for standard input" };
+
+    public static Command Create()
+    {
+        var command = new Command("try", "Show the normalised event, the rules' verdicts and the exact ntfy JSON for a payload; sends nothing")
+        {
+            RuleName, MappingFile, SourceName, Topic, Payload,
+        };
+        command.SetAction(result => Run(result, Console.Out, Console.Error));
+        return command;
+    }
+
+    public static int Run(ParseResult result, TextWriter output, TextWriter errors)
+    {
+        var mappingFile = result.GetValue(MappingFile);
+        var runtime = mappingFile is null
+            ? RuntimeLoading.Load(result.GetValue(BridgeCli.Config), output, errors).Runtime
+            : ForMappingFile(mappingFile, result.GetValue(SourceName) ?? "authentik", result.GetValue(Topic), errors);
+        if (runtime is null) return 1;
+
+        var ruleName = mappingFile is null ? result.GetValue(RuleName) : TryRuleName;
+        var rule = ruleName is null ? null : runtime.Rules.Rules.FirstOrDefault(r => r.Name == ruleName);
+        if (ruleName is not null && rule is null)
+        {
+            errors.WriteLine($"error: no rule named '{ruleName}' (rules: {string.Join(", ", runtime.Rules.Rules.Select(r => r.Name))})");
+            return 1;
+        }
+        var source = PickSource(runtime.Config, result.GetValue(SourceName), rule, errors);
+        if (source is null) return 1;
+        var e = ReadEvent(result.GetValue(Payload)!, source, errors);
+        if (e is null) return 1;
+
+        output.WriteLine("== Event (as rules and mappings see it; event.raw is the payload as given)");
+        output.WriteLine(Encoding.UTF8.GetString(EventJson.ToUtf8(e, indented: true, includeRaw: false)));
+
+        var verdicts = runtime.Rules.Evaluate(e);
+        output.WriteLine();
+        output.WriteLine("== Rules");
+        foreach (var v in verdicts) output.WriteLine(v.Matched ? $"  matched      {v.Rule}" : $"  not matched  {v.Rule}: {v.Reason}");
+
+        var toRun = rule is not null ? [rule] : runtime.Rules.Rules.Where(r => verdicts.Any(v => v.Matched && v.Rule == r.Name)).ToList();
+        if (toRun.Count == 0) output.WriteLine("\nNo rule matches, so nothing would be sent.");
+        var runner = new MappingRunner(runtime.Config.MappingLimits);
+        var failed = false;
+        foreach (var r in toRun)
+        {
+            failed |= !PrintRun(runtime, runner, r, e, verdicts.First(v => v.Rule == r.Name), output);
+        }
+        return failed ? 1 : 0;
+    }
+
+    private const string TryRuleName = "try";
+
+    private static bool PrintRun(BridgeRuntime runtime, MappingRunner runner, CompiledRule rule, BridgeEvent e, RuleVerdict verdict, TextWriter output)
+    {
+        var destination = runtime.Config.Destinations[rule.Config.Destination];
+        var ctx = new MappingContext(rule.Name, rule.Config.Topic, destination.Name, e.Source, runtime.Config.Sources[e.Source].BaseUrl);
+        var outcome = runner.Run(runtime.Mappings, rule, e, ctx);
+
+        output.WriteLine();
+        output.WriteLine($"== Rule {rule.Name}: mapping {rule.Config.Mapping ?? "(built-in default)"} → {destination.Name} ({(destination.IsDryRun ? "dry-run" : destination.Url)})");
+        if (!verdict.Matched) output.WriteLine($"   (this rule does not match the event: {verdict.Reason}; shown as if it did)");
+        foreach (var line in outcome.Logs) output.WriteLine($"   console: {line}");
+        foreach (var error in outcome.Errors) output.WriteLine($"   error: {error}");
+        if (outcome.Dropped) output.WriteLine("   the mapping returned null: nothing would be sent");
+        foreach (var message in outcome.Messages) output.WriteLine(Encoding.UTF8.GetString(NtfyMessageJson.ToUtf8(message, indented: true)));
+        return outcome.Errors.Count == 0;
+    }
+
+    private static BridgeRuntime? ForMappingFile(string file, string sourceName, string? topic, TextWriter errors)
+    {
+        var full = Path.GetFullPath(file);
+        var directory = Path.GetDirectoryName(full)!;
+        var rule = new RuleConfig(TryRuleName, new MatchSpec(), null, Path.GetFileName(full), "dry-run", topic, false, "--mapping");
+        var config = new BridgeConfig(null, directory, new ServerConfig(ServerConfig.DefaultUrls, null),
+            new Dictionary<string, DestinationConfig> { ["dry-run"] = new("dry-run", null, null, DestinationConfig.DefaultTimeout, RetryConfig.Default) },
+            new Dictionary<string, SourceConfig> { [sourceName] = new(sourceName, SourceFormat.Authentik, [], true, null, null) },
+            [rule], directory, MappingLimitsConfig.Default);
+        var result = BridgeRuntime.Compile(new ConfigLoadResult(config, [], []));
+        foreach (var error in result.Errors) errors.WriteLine($"error: {error}");
+        return result.Runtime;
+    }
+
+    private static SourceConfig? PickSource(BridgeConfig config, string? named, CompiledRule? rule, TextWriter errors)
+    {
+        var name = named
+            ?? (rule?.Config.Match.Source is [var only] ? only : null)
+            ?? (config.Sources.Count == 1 ? config.Sources.Keys.First() : null);
+        if (name is null)
+        {
+            errors.WriteLine($"error: several sources are configured; say which one the payload comes from with --source ({string.Join(", ", config.Sources.Keys)})");
+            return null;
+        }
+        if (config.Sources.TryGetValue(name, out var source)) return source;
+        errors.WriteLine($"error: no source named '{name}' (sources: {string.Join(", ", config.Sources.Keys)})");
+        return null;
+    }
+
+    private static BridgeEvent? ReadEvent(string payload, SourceConfig source, TextWriter errors)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = payload == "-" ? ReadStdin() : File.ReadAllBytes(payload);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            errors.WriteLine($"error: cannot read {payload}: {ex.Message}");
+            return null;
+        }
+        var (document, problem) = HookBodyReader.Parse(bytes);
+        if (problem is not null)
+        {
+            errors.WriteLine($"error: {payload}: {problem.Detail} (the bridge would answer {problem.Status})");
+            return null;
+        }
+        using (document)
+        {
+            var normalized = EventNormalizer.Normalize(source, document!.RootElement, TimeProvider.System);
+            if (normalized.Error is not null) errors.WriteLine($"error: {payload}: {normalized.Error.Message} (the bridge would answer 422)");
+            return normalized.Event;
+        }
+    }
+
+    private static byte[] ReadStdin()
+    {
+        using var stdin = Console.OpenStandardInput();
+        using var buffer = new MemoryStream();
+        stdin.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,265 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Bridge.Configuration;
+
+/// <summary>The outcome of reading a config file: a config, or every error found in it.</summary>
+public sealed record ConfigLoadResult(BridgeConfig? Config, IReadOnlyList<ConfigError> Errors, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// Reads the YAML config into <see cref="BridgeConfig"/>. Every problem is collected with its path and line,
+/// so one run of <c>bridge check</c> shows them all.
+/// </summary>
+public static partial class ConfigLoader
+{
+    private static readonly string[] TopKeys = ["server", "mappings_dir", "mapping_limits", "destinations", "sources", "rules"];
+    private static readonly string[] ServerKeys = ["urls", "admin_token", "admin_token_file"];
+    private static readonly string[] LimitKeys = ["timeout", "max_statements", "memory", "max_recursion", "max_concurrency"];
+    private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry"];
+    private static readonly string[] RetryKeys = ["attempts", "delay", "max_delay"];
+    private static readonly string[] SourceKeys = ["format", "token", "token_file", "auth", "action_field", "base_url"];
+    private static readonly string[] RuleKeys = ["name", "source", "match", "unless", "mapping", "destination", "topic", "stop"];
+
+    /// <param name="yaml">The file's text.</param>
+    /// <param name="filePath">Where it came from (for messages and relative paths); null for the embedded sample.</param>
+    /// <param name="baseDirectory">Where relative paths resolve: the file's folder, or the working directory for the sample.</param>
+    public static ConfigLoadResult Load(string yaml, string? filePath, string baseDirectory, EnvInterpolator env)
+    {
+        var warnings = new List<string>();
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            return new(null, [new ConfigError("", $"not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}")], warnings);
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            return new(null, [new ConfigError("", "the file must be a YAML mapping with at least a 'sources' key")], warnings);
+        }
+
+        var context = new ConfigReadContext(baseDirectory, env, hasLineNumbers: true);
+        var top = new YamlSection(root, "", context);
+
+        var server = ReadServer(top.Section("server"));
+        var mappingsDir = context.ResolvePath(top.Text("mappings_dir") ?? "mappings");
+        var limits = ReadLimits(top.Section("mapping_limits"));
+        var destinations = ReadDestinations(top, warnings);
+        var sources = ReadSources(top, warnings);
+        var rules = ReadRules(top, destinations, sources);
+        top.ReportUnknownKeys(TopKeys);
+
+        if (rules.Count == 0 && context.Errors.Count == 0) warnings.Add("rules: none configured; every event is accepted and nothing is sent");
+        if (context.Errors.Count > 0) return new(null, context.Errors, warnings);
+        return new(new BridgeConfig(filePath, baseDirectory, server, destinations, sources, rules, mappingsDir, limits), [], warnings);
+    }
+
+    /// <summary>Reads and loads a file; a missing or unreadable file is an error like any other.</summary>
+    public static ConfigLoadResult LoadFile(string path, EnvInterpolator env)
+    {
+        var full = Path.GetFullPath(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new(null, [new ConfigError("", $"cannot read config file {full}: {e.Message}")], []);
+        }
+        return Load(text, full, Path.GetDirectoryName(full)!, env);
+    }
+
+    private static ServerConfig ReadServer(YamlSection? section)
+    {
+        if (section is null) return new ServerConfig(ServerConfig.DefaultUrls, null);
+        var urls = section.Text("urls") ?? ServerConfig.DefaultUrls;
+        var adminToken = section.Secret("admin_token");
+        section.ReportUnknownKeys(ServerKeys);
+        return new ServerConfig(urls, adminToken);
+    }
+
+    private static MappingLimitsConfig ReadLimits(YamlSection? section)
+    {
+        var d = MappingLimitsConfig.Default;
+        if (section is null) return d;
+        var limits = new MappingLimitsConfig(
+            section.Duration("timeout", min: TimeSpan.FromMilliseconds(10)) ?? d.Timeout,
+            section.WholeNumber("max_statements", 100, 100_000_000) ?? d.MaxStatements,
+            section.Size("memory") ?? d.MemoryBytes,
+            section.WholeNumber("max_recursion", 4, 10_000) ?? d.MaxRecursion,
+            section.WholeNumber("max_concurrency", 1, 1024) ?? d.MaxConcurrency);
+        section.ReportUnknownKeys(LimitKeys);
+        return limits;
+    }
+
+    private static Dictionary<string, DestinationConfig> ReadDestinations(YamlSection top, List<string> warnings)
+    {
+        var result = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal);
+        foreach (var (name, section) in top.NamedSections("destinations"))
+        {
+            var url = ReadDestinationUrl(section);
+            var token = section.Secret("token");
+            var timeout = section.Duration("timeout", min: TimeSpan.FromMilliseconds(100)) ?? DestinationConfig.DefaultTimeout;
+            var retry = ReadRetry(section.Section("retry"));
+            section.ReportUnknownKeys(DestinationKeys);
+            if (url is null) warnings.Add($"destinations.{name}: no url, so this destination is a dry-run: messages are logged, not sent");
+            result[name] = new DestinationConfig(name, url, token, timeout, retry);
+        }
+        return result;
+    }
+
+    private static Uri? ReadDestinationUrl(YamlSection section)
+    {
+        var text = section.Text("url");
+        // An empty url (e.g. "${NTFY_URL:-}" with nothing set) means dry-run, like an absent one.
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            section.Error("url", $"\"{text}\" is not an http(s) URL");
+            return null;
+        }
+        if (url.Query.Length > 0 || url.UserInfo.Length > 0)
+        {
+            section.Error("url", "must not carry credentials or a query (put the token in 'token'; it is sent as an Authorization header)");
+            return null;
+        }
+        // JSON publishing goes to the server root; posting JSON to /<topic> publishes the raw JSON text instead.
+        if (url.AbsolutePath != "/")
+        {
+            section.Error("url", $"must be the ntfy server's root, not a topic URL (found path {url.AbsolutePath}); set the topic on the rule or in the mapping");
+            return null;
+        }
+        return url;
+    }
+
+    private static RetryConfig ReadRetry(YamlSection? section)
+    {
+        var d = RetryConfig.Default;
+        if (section is null) return d;
+        var retry = new RetryConfig(
+            section.WholeNumber("attempts", 1, 100) ?? d.MaxAttempts,
+            section.Duration("delay", min: TimeSpan.FromMilliseconds(1)) ?? d.Delay,
+            section.Duration("max_delay", min: TimeSpan.FromMilliseconds(1)) ?? d.MaxDelay);
+        section.ReportUnknownKeys(RetryKeys);
+        return retry;
+    }
+
+    private static Dictionary<string, SourceConfig> ReadSources(YamlSection top, List<string> warnings)
+    {
+        var result = new Dictionary<string, SourceConfig>(StringComparer.Ordinal);
+        if (!top.Has("sources")) top.Error("sources", "required: at least one source to receive webhooks on (POST /hooks/{name})");
+        foreach (var (name, section) in top.NamedSections("sources"))
+        {
+            if (!SourceName().IsMatch(name)) section.Error($"\"{name}\" cannot be a source name: use lower-case letters, digits, '-' and '_' (it becomes the URL /hooks/{name})");
+            var format = ReadFormat(section);
+            var tokens = section.StringOrList("token") ?? [];
+            var tokenFile = section.Secret("token_file");
+            var auth = section.Text("auth");
+            var actionField = section.Text("action_field");
+            var baseUrl = section.Text("base_url");
+            section.ReportUnknownKeys(SourceKeys);
+
+            if (tokenFile is not null) tokens = [.. tokens, tokenFile];
+            tokens = [.. tokens.Where(t => t.Length > 0)];
+            var authNone = auth == "none";
+            if (auth is not null && !authNone) section.Error("auth", $"\"{auth}\" is not supported; the only value is 'none' (tokens go in 'token')");
+            if (authNone && tokens.Count > 0) section.Error("auth", "'auth: none' and a token contradict each other; remove one");
+            if (!authNone && tokens.Count == 0 && auth is null)
+                section.Error("token", "required: a token senders must present (or 'auth: none' to accept anyone, which is not recommended)");
+            if (authNone) warnings.Add($"sources.{name}: 'auth: none' accepts events from anyone who can reach the bridge");
+            if (actionField is not null && format != SourceFormat.Json) section.Error("action_field", "only applies to 'format: json' sources");
+            if (baseUrl is not null && !Uri.TryCreate(baseUrl, UriKind.Absolute, out _)) section.Error("base_url", $"\"{baseUrl}\" is not an absolute URL");
+            result[name] = new SourceConfig(name, format, tokens, authNone, actionField, baseUrl?.TrimEnd('/'));
+        }
+        return result;
+    }
+
+    private static SourceFormat ReadFormat(YamlSection section)
+    {
+        var text = section.Text("format");
+        switch (text)
+        {
+            case null or "authentik": return SourceFormat.Authentik;
+            case "json": return SourceFormat.Json;
+            default:
+                section.Error("format", $"\"{text}\" is not a format: use 'authentik' or 'json'");
+                return SourceFormat.Authentik;
+        }
+    }
+
+    private static List<RuleConfig> ReadRules(YamlSection top, Dictionary<string, DestinationConfig> destinations, Dictionary<string, SourceConfig> sources)
+    {
+        var rules = new List<RuleConfig>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var section in top.Sequence("rules"))
+        {
+            var name = section.Text("name", required: true) ?? "";
+            if (name.Length > 0 && !names.Add(name)) section.Error("name", $"\"{name}\" is used by an earlier rule; rule names must be unique");
+            var shorthandSource = section.StringOrList("source");
+            var match = ReadMatch(section.Section("match"), sources) ?? new MatchSpec();
+            if (shorthandSource is not null)
+            {
+                if (match.Source is not null) section.Error("source", "given both as 'source' and 'match.source'; keep one");
+                CheckSources(section, "source", shorthandSource, sources);
+                match = match with { Source = shorthandSource };
+            }
+            var unless = ReadMatch(section.Section("unless"), sources);
+            var mapping = section.Text("mapping");
+            var destination = ResolveDestination(section, destinations);
+            var topic = section.Text("topic");
+            var stop = section.Flag("stop") ?? false;
+            section.ReportUnknownKeys(RuleKeys);
+            rules.Add(new RuleConfig(name, match, unless, string.IsNullOrEmpty(mapping) ? null : mapping, destination, topic, stop, section.Path));
+        }
+        return rules;
+    }
+
+    private static string ResolveDestination(YamlSection rule, Dictionary<string, DestinationConfig> destinations)
+    {
+        var name = rule.Text("destination");
+        if (name is null)
+        {
+            if (destinations.Count == 1) return destinations.Keys.First();
+            rule.Error("destination", destinations.Count == 0
+                ? "no destinations are configured: add one under 'destinations'"
+                : $"required when several destinations exist (one of: {string.Join(", ", destinations.Keys)})");
+            return "";
+        }
+        if (!destinations.ContainsKey(name))
+            rule.Error("destination", $"\"{name}\" is not a configured destination (configured: {(destinations.Count == 0 ? "none" : string.Join(", ", destinations.Keys))})");
+        return name;
+    }
+
+    private static MatchSpec? ReadMatch(YamlSection? section, Dictionary<string, SourceConfig> sources)
+    {
+        if (section is null) return null;
+        var spec = new MatchSpec(
+            section.StringOrList("source"),
+            section.StringOrList("action"),
+            section.StringOrList("group"),
+            section.StringOrList("user"),
+            section.StringOrList("client_ip"),
+            section.StringOrList("app"),
+            section.StringOrList("model"),
+            section.StringOrList("severity"));
+        section.ReportUnknownKeys(MatchSpec.Keys);
+        if (spec.Source is not null) CheckSources(section, "source", spec.Source, sources);
+        return spec;
+    }
+
+    private static void CheckSources(YamlSection section, string key, IReadOnlyList<string> names, Dictionary<string, SourceConfig> sources)
+    {
+        foreach (var name in names)
+        {
+            if (!sources.ContainsKey(name))
+                section.Error(key, $"\"{name}\" is not a configured source (configured: {(sources.Count == 0 ? "none" : string.Join(", ", sources.Keys))})");
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
+    private static partial Regex SourceName();
+}

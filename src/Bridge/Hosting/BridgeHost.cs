@@ -1,0 +1,43 @@
+using Bridge.Configuration;
+using Bridge.Delivery;
+using Bridge.Ingest;
+using Bridge.Mappings;
+using Bridge.Pipeline;
+using Serilog;
+
+namespace Bridge.Hosting;
+
+/// <summary>Builds the web host around a compiled runtime. Wiring only; every behaviour lives in its feature folder.</summary>
+public static class BridgeHost
+{
+    public static WebApplication Build(BridgeRuntime runtime, HostSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Config.BaseDirectory });
+        builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = HookBodyReader.DefaultMaxBytes);
+        builder.Services.AddSerilog(lc =>
+        {
+            BridgeLogging.Configure(lc);
+            settings.ConfigureLogging?.Invoke(lc);
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(settings.Time ?? TimeProvider.System);
+        services.AddSingleton(new LiveRuntime(runtime));
+        services.AddSingleton(new MappingRunner(runtime.Config.MappingLimits));
+        services.AddSingleton<IEventQueue, InMemoryEventQueue>();
+        services.AddSingleton<IDeliveryQueue, InMemoryDeliveryQueue>();
+        services.AddSingleton<DestinationSenders>();
+        services.AddHostedService<EventProcessor>();
+        services.AddHostedService<DeliveryWorker>();
+        services.AddProblemDetails();
+        services.AddHealthChecks();
+
+        var app = builder.Build();
+        app.UseSerilogRequestLogging();
+        app.UseStatusCodePages();
+        app.MapHealthChecks("/healthz");
+        app.MapHooks();
+        return app;
+    }
+}

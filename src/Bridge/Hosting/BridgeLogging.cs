@@ -1,0 +1,31 @@
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace Bridge.Hosting;
+
+/// <summary>Serilog set-up shared by the service and the CLI commands.</summary>
+public static class BridgeLogging
+{
+    /// <summary><c>BRIDGE_LOG_FORMAT=json</c> writes one compact JSON object per line, for log collectors.</summary>
+    public const string FormatVariable = "BRIDGE_LOG_FORMAT";
+
+    /// <summary><c>BRIDGE_LOG_LEVEL</c>: Verbose, Debug, Information (default), Warning, Error.</summary>
+    public const string LevelVariable = "BRIDGE_LOG_LEVEL";
+
+    public static LoggerConfiguration Configure(LoggerConfiguration config)
+    {
+        var level = Enum.TryParse<LogEventLevel>(Environment.GetEnvironmentVariable(LevelVariable), ignoreCase: true, out var l) ? l : LogEventLevel.Information;
+        config
+            .MinimumLevel.Is(level)
+            // ASP.NET Core's own request lines include the query string, which may carry a hook token (?token=).
+            // Request logging comes from Serilog's middleware instead, which logs the path only.
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
+            .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+            .Enrich.FromLogContext();
+        return Environment.GetEnvironmentVariable(FormatVariable) == "json"
+            ? config.WriteTo.Console(new CompactJsonFormatter())
+            : config.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+    }
+}

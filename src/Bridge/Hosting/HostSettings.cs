@@ -1,0 +1,9 @@
+using Serilog;
+
+namespace Bridge.Hosting;
+
+/// <summary>How to host a runtime: where to listen, and the seams tests use (extra log sinks, a fake clock).</summary>
+/// <param name="Urls">Semicolon-separated listen URLs.</param>
+/// <param name="ConfigureLogging">Adds to the Serilog configuration (tests capture log events this way).</param>
+/// <param name="Time">The clock; the system clock unless a test injects one.</param>
+public sealed record HostSettings(string Urls, Action<LoggerConfiguration>? ConfigureLogging = null, TimeProvider? Time = null);
