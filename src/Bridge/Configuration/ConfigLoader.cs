@@ -157,7 +157,8 @@ public static partial class ConfigLoader
             if (!SourceName().IsMatch(name)) section.Error($"\"{name}\" cannot be a source name: use lower-case letters, digits, '-' and '_' (it becomes the URL /hooks/{name})");
             var format = ReadFormat(section);
             var tokens = section.StringOrList("token") ?? [];
-            var tokenFile = section.Secret("token_file");
+            var tokenGiven = section.Has("token") || section.Has("token_file");
+            var tokenFile = section.SecretFile("token_file");
             var auth = section.Text("auth");
             var actionField = section.Text("action_field");
             var baseUrl = section.Text("base_url");
@@ -168,7 +169,7 @@ public static partial class ConfigLoader
             var authNone = auth == "none";
             if (auth is not null && !authNone) section.Error("auth", $"\"{auth}\" is not supported; the only value is 'none' (tokens go in 'token')");
             if (authNone && tokens.Count > 0) section.Error("auth", "'auth: none' and a token contradict each other; remove one");
-            if (!authNone && tokens.Count == 0 && auth is null)
+            if (!authNone && !tokenGiven && auth is null)
                 section.Error("token", "required: a token senders must present (or 'auth: none' to accept anyone, which is not recommended)");
             if (authNone) warnings.Add($"sources.{name}: 'auth: none' accepts events from anyone who can reach the bridge");
             if (actionField is not null && format != SourceFormat.Json) section.Error("action_field", "only applies to 'format: json' sources");

@@ -55,6 +55,13 @@ public sealed class YamlSection
         return string.IsNullOrEmpty(inline) ? null : inline;
     }
 
+    /// <summary>The content of the file named by <paramref name="fileKey"/> (e.g. <c>token_file</c>); null when the key is absent.</summary>
+    public string? SecretFile(string fileKey)
+    {
+        var file = Text(fileKey);
+        return file is null ? null : _context.ReadSecretFile(file, ChildPath(fileKey), Find(fileKey)!);
+    }
+
     /// <summary>One string or a list of strings; null when absent.</summary>
     public IReadOnlyList<string>? StringOrList(string key)
     {

@@ -1,0 +1,29 @@
+namespace Bridge.Tests.EndToEnd;
+
+/// <summary>Configs the end-to-end tests run on, small enough to read at a glance.</summary>
+internal static class EndToEndConfigs
+{
+    /// <summary>Admin logins to gauth via the shipped admin-login.js; failed logins via the built-in default mapping.</summary>
+    public const string AdminLogin = """
+        mapping_limits: { timeout: 300ms }
+        destinations:
+          ntfy:
+            url: ${NTFY_URL}
+            token: ${NTFY_TOKEN}
+            timeout: 2s
+            retry: { attempts: 4, delay: 10ms, max_delay: 50ms }
+        sources:
+          authentik:
+            format: authentik
+            token: ${HOOK_TOKEN}
+        rules:
+          - name: admin-login
+            source: authentik
+            match: { action: login, group: authentik Admins }
+            mapping: admin-login.js
+            topic: gauth
+          - name: failed-login
+            match: { action: login_failed }
+            topic: failures
+        """;
+}

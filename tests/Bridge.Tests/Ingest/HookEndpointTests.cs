@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Bridge.Tests.EndToEnd;
+using Bridge.Tests.Support;
+
+namespace Bridge.Tests.Ingest;
+
+/// <summary>What a sender is told, for every kind of request, over a real socket.</summary>
+public sealed class HookEndpointTests : IAsyncLifetime
+{
+    private BridgeTestHost _bridge = null!;
+
+    public async Task InitializeAsync() => _bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin);
+
+    public async Task DisposeAsync() => await _bridge.DisposeAsync();
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("text/json")]
+    [InlineData("text/plain")]
+    [InlineData("")]
+    public async Task JsonBodyIsAcceptedWhateverTheContentType(string contentType)
+    {
+        using var response = await _bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload("event-login-admin.json"), contentType: contentType);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("3f2b9c1d7e8a4b6c9d0e1f2a3b4c5d6e", body.GetProperty("event").GetString());
+        Assert.Equal("login", body.GetProperty("action").GetString());
+        Assert.Equal(["admin-login"], body.GetProperty("matched").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task TokenInTheQueryStringIsAcceptedForSendersWithoutHeaders()
+    {
+        using var response = await _bridge.Client.PostAsync($"/hooks/authentik?token={BridgeTestHost.HookToken}",
+            new ByteArrayContent(TestPaths.ReadAuthentikPayload("event-login-admin.json")));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null, "missing token")]
+    [InlineData("not-the-token", "wrong token")]
+    public async Task WrongOrMissingTokenIsUnauthorized(string? token, string expected)
+    {
+        using var response = await _bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload("event-login-admin.json"), token: token);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.Unauthorized, expected);
+        Assert.DoesNotContain(BridgeTestHost.HookToken, problem, StringComparison.Ordinal);
+        Assert.Equal("Bearer realm=\"bridge\"", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task BasicAuthIsRefusedWithTheSchemeToUse()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/authentik") { Content = new StringContent("{}") };
+        request.Headers.TryAddWithoutValidation("Authorization", "Basic dXNlcjpwYXNz");
+        using var response = await _bridge.Client.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "Bearer");
+    }
+
+    [Fact]
+    public async Task UnknownSourceIsNotFound()
+    {
+        using var response = await _bridge.PostHookAsync("gitlab", Encoding.UTF8.GetBytes("{}"));
+
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "no source named 'gitlab'");
+    }
+
+    [Theory]
+    [InlineData("", HttpStatusCode.BadRequest, "no body")]
+    [InlineData("{\"event\": ", HttpStatusCode.BadRequest, "not valid JSON")]
+    [InlineData("not json", HttpStatusCode.BadRequest, "not valid JSON")]
+    [InlineData("[1, 2]", HttpStatusCode.BadRequest, "must be a JSON object, not an array")]
+    [InlineData("\"login\"", HttpStatusCode.BadRequest, "must be a JSON object, not a string")]
+    [InlineData("{\"a\": 1, \"a\": 2}", HttpStatusCode.BadRequest, "not valid JSON")]
+    [InlineData("{\"hello\": \"world\"}", HttpStatusCode.UnprocessableEntity, "not an Authentik body")]
+    public async Task BadBodiesGetAPreciseProblem(string body, HttpStatusCode status, string expected)
+    {
+        using var response = await _bridge.PostHookAsync("authentik", Encoding.UTF8.GetBytes(body));
+
+        await AssertProblemAsync(response, status, expected);
+    }
+
+    [Fact]
+    public async Task DeeplyNestedBodyIsRefusedNotCrashed()
+    {
+        var body = new string('[', 10_000) + new string(']', 10_000);
+
+        using var response = await _bridge.PostHookAsync("authentik", Encoding.UTF8.GetBytes("{\"a\":" + body + "}"));
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "depth");
+    }
+
+    [Fact]
+    public async Task OversizedBodyIsRefusedWithPayloadTooLarge()
+    {
+        var body = "{\"pad\": \"" + new string('x', 2 * 1024 * 1024) + "\"}";
+
+        using var response = await _bridge.PostHookAsync("authentik", Encoding.UTF8.GetBytes(body));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task HealthzAnswersOkOnceStarted()
+    {
+        using var response = await _bridge.Client.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static async Task<string> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detailContains)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.Contains(detailContains, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        return text;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net.Http.Headers;
+using Bridge.Configuration;
+using Bridge.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bridge.Tests.Support;
+
+/// <summary>
+/// The real bridge host, listening on a real socket on 127.0.0.1, built from a YAML config written for the test.
+/// Environment variables for <c>${VAR}</c> come from the test, not the process, so tests stay independent.
+/// </summary>
+public sealed class BridgeTestHost : IAsyncDisposable
+{
+    public const string HookToken = "hook-secret-7f3a9c";
+
+    private readonly WebApplication _app;
+    private readonly TempDirectory _directory;
+
+    private BridgeTestHost(WebApplication app, TempDirectory directory, TestLogSink logs)
+    {
+        _app = app;
+        _directory = directory;
+        Logs = logs;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Client = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public HttpClient Client { get; }
+
+    public TestLogSink Logs { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <param name="yaml">The config; <c>${NTFY_URL}</c>, <c>${NTFY_TOKEN}</c> and <c>${HOOK_TOKEN}</c> are provided.</param>
+    /// <param name="mappings">Extra mapping files (name → source) written next to the config; the repository's mappings are copied too.</param>
+    public static async Task<BridgeTestHost> StartAsync(string yaml, FakeNtfy? ntfy = null, IReadOnlyDictionary<string, string>? mappings = null)
+    {
+        var directory = new TempDirectory();
+        foreach (var file in Directory.EnumerateFiles(TestPaths.Mappings))
+            File.Copy(file, Path.Combine(Directory.CreateDirectory(Path.Combine(directory.Path, "mappings")).FullName, Path.GetFileName(file)));
+        foreach (var (name, source) in mappings ?? new Dictionary<string, string>()) directory.Write(Path.Combine("mappings", name), source);
+        var configPath = directory.Write("bridge.yaml", yaml);
+
+        var env = new Dictionary<string, string?>
+        {
+            ["NTFY_URL"] = ntfy?.Url.ToString() ?? "",
+            ["NTFY_TOKEN"] = ntfy?.Token ?? "",
+            ["HOOK_TOKEN"] = HookToken,
+        };
+        var loaded = BridgeRuntime.Compile(ConfigLoader.LoadFile(configPath, new EnvInterpolator(name => env.GetValueOrDefault(name))));
+        if (loaded.Runtime is null) throw new InvalidOperationException("test config is invalid:\n" + string.Join("\n", loaded.Errors));
+
+        var logs = new TestLogSink();
+        var app = BridgeHost.Build(loaded.Runtime, new HostSettings("http://127.0.0.1:0", lc => lc.MinimumLevel.Debug().WriteTo.Sink(logs)));
+        await app.StartAsync();
+        return new BridgeTestHost(app, directory, logs);
+    }
+
+    /// <summary>POSTs a body to <c>/hooks/{source}</c> with the Bearer token (unless <paramref name="token"/> says otherwise).</summary>
+    public Task<HttpResponseMessage> PostHookAsync(string source, byte[] body, string? token = HookToken, string contentType = "application/json")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/{source}") { Content = new ByteArrayContent(body) };
+        if (contentType.Length > 0) request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return Client.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _directory.Dispose();
+    }
+}
