@@ -6,18 +6,75 @@ namespace Bridge.Rules;
 /// <summary>The compiled rules of one configuration, evaluated in file order.</summary>
 public sealed class RuleSet
 {
-    /// <summary>Compiles every rule, adding each problem (bad CIDR, empty value...) to <paramref name="errors"/> with its path.</summary>
-    public static RuleSet Compile(IReadOnlyList<RuleConfig> rules, ICollection<ConfigError> errors) => throw new NotImplementedException();
+    private readonly CompiledRule[] rules;
 
-    public IReadOnlyList<CompiledRule> Rules => throw new NotImplementedException();
+    // A match verdict carries no event data, so each rule's is built once and shared by every evaluation.
+    private readonly RuleVerdict[] matchedVerdicts;
+
+    private readonly bool needsClientIp;
+
+    private RuleSet(CompiledRule[] rules)
+    {
+        this.rules = rules;
+        matchedVerdicts = new RuleVerdict[rules.Length];
+        for (var i = 0; i < rules.Length; i++)
+        {
+            matchedVerdicts[i] = new RuleVerdict(rules[i].Name, true, null);
+            needsClientIp |= rules[i].Matchers.NeedsClientIp;
+        }
+    }
+
+    /// <summary>
+    /// Compiles every rule, adding each problem (bad CIDR, empty value...) to <paramref name="errors"/> with its path.
+    /// When errors were added, the set holds only the rules that compiled and should not be put into service.
+    /// </summary>
+    public static RuleSet Compile(IReadOnlyList<RuleConfig> rules, ICollection<ConfigError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(errors);
+
+        var compiled = new List<CompiledRule>(rules.Count);
+        foreach (var rule in rules)
+        {
+            if (RuleCompiler.Compile(rule, errors) is { } matchers)
+            {
+                compiled.Add(new CompiledRule { Config = rule, Matchers = matchers });
+            }
+        }
+        return new RuleSet([.. compiled]);
+    }
+
+    /// <summary>The compiled rules, in file order.</summary>
+    public IReadOnlyList<CompiledRule> Rules => rules;
 
     /// <summary>One verdict per rule in file order; rules after a matching <c>stop: true</c> rule are reported as not tried.</summary>
-    public IReadOnlyList<RuleVerdict> Evaluate(BridgeEvent e) => throw new NotImplementedException();
-}
+    public IReadOnlyList<RuleVerdict> Evaluate(BridgeEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
 
-/// <summary>A rule whose match keys are parsed (CIDRs, wildcards) and ready to evaluate.</summary>
-public sealed class CompiledRule
-{
-    public required RuleConfig Config { get; init; }
-    public string Name => Config.Name;
+        var verdicts = new RuleVerdict[rules.Length];
+        var input = MatchInput.From(e, needsClientIp);
+        string? notTried = null;
+        for (var i = 0; i < rules.Length; i++)
+        {
+            var rule = rules[i];
+            if (notTried is not null)
+            {
+                verdicts[i] = new RuleVerdict(rule.Name, false, notTried);
+            }
+            else if (rule.Matches(input, out var reason))
+            {
+                verdicts[i] = matchedVerdicts[i];
+                if (rule.Config.Stop)
+                {
+                    notTried = $"not tried: rule '{rule.Name}' matched first and has stop: true";
+                }
+            }
+            else
+            {
+                verdicts[i] = new RuleVerdict(rule.Name, false, reason);
+            }
+        }
+        return verdicts;
+    }
 }
