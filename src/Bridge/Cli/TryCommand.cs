@@ -93,7 +93,7 @@ public static class TryCommand
         var full = Path.GetFullPath(file);
         var directory = Path.GetDirectoryName(full)!;
         var rule = new RuleConfig(TryRuleName, new MatchSpec(), null, Path.GetFileName(full), "dry-run", topic, false, "--mapping");
-        var config = new BridgeConfig(null, directory, new ServerConfig(ServerConfig.DefaultUrls, null),
+        var config = new BridgeConfig(null, directory, new ServerConfig(ServerConfig.DefaultUrls),
             new Dictionary<string, DestinationConfig> { ["dry-run"] = new("dry-run", null, null, DestinationConfig.DefaultTimeout, RetryConfig.Default) },
             new Dictionary<string, SourceConfig> { [sourceName] = new(sourceName, SourceFormat.Authentik, [], true, null, null) },
             [rule], directory, MappingLimitsConfig.Default);

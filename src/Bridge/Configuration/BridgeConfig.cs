@@ -14,8 +14,7 @@ public sealed record BridgeConfig(
     MappingLimitsConfig MappingLimits);
 
 /// <param name="Urls">Where to listen; <c>--urls</c> and <c>ASPNETCORE_URLS</c> override it. Default <c>http://127.0.0.1:8080</c>.</param>
-/// <param name="AdminToken">Bearer token for the admin API; null keeps it loopback-only.</param>
-public sealed record ServerConfig(string Urls, string? AdminToken)
+public sealed record ServerConfig(string Urls)
 {
     public const string DefaultUrls = "http://127.0.0.1:8080";
 }

@@ -14,7 +14,7 @@ public sealed record ConfigLoadResult(BridgeConfig? Config, IReadOnlyList<Config
 public static partial class ConfigLoader
 {
     private static readonly string[] TopKeys = ["server", "mappings_dir", "mapping_limits", "destinations", "sources", "rules"];
-    private static readonly string[] ServerKeys = ["urls", "admin_token", "admin_token_file"];
+    private static readonly string[] ServerKeys = ["urls"];
     private static readonly string[] LimitKeys = ["timeout", "max_statements", "memory", "max_recursion", "max_concurrency"];
     private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry"];
     private static readonly string[] RetryKeys = ["attempts", "delay", "max_delay"];
@@ -75,11 +75,10 @@ public static partial class ConfigLoader
 
     private static ServerConfig ReadServer(YamlSection? section)
     {
-        if (section is null) return new ServerConfig(ServerConfig.DefaultUrls, null);
+        if (section is null) return new ServerConfig(ServerConfig.DefaultUrls);
         var urls = section.Text("urls") ?? ServerConfig.DefaultUrls;
-        var adminToken = section.Secret("admin_token");
         section.ReportUnknownKeys(ServerKeys);
-        return new ServerConfig(urls, adminToken);
+        return new ServerConfig(urls);
     }
 
     private static MappingLimitsConfig ReadLimits(YamlSection? section)
@@ -169,6 +168,8 @@ public static partial class ConfigLoader
             var authNone = auth == "none";
             if (auth is not null && !authNone) section.Error("auth", $"\"{auth}\" is not supported; the only value is 'none' (tokens go in 'token')");
             if (authNone && tokens.Count > 0) section.Error("auth", "'auth: none' and a token contradict each other; remove one");
+            if (!authNone && tokenGiven && tokens.Count == 0)
+                section.Error("token", "is empty: every request would be refused (is the environment variable behind it set?)");
             if (!authNone && !tokenGiven && auth is null)
                 section.Error("token", "required: a token senders must present (or 'auth: none' to accept anyone, which is not recommended)");
             if (authNone) warnings.Add($"sources.{name}: 'auth: none' accepts events from anyone who can reach the bridge");
