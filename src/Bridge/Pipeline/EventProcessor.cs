@@ -30,12 +30,12 @@ public sealed class EventProcessor(IEventQueue events, IDeliveryQueue deliveries
     {
         var e = accepted.Event;
         var runtime = accepted.Runtime;
-        var rulesByName = runtime.Rules.Rules;
-        foreach (var verdict in accepted.Verdicts)
+        var source = runtime.Config.Sources[e.Source];
+        // Verdicts come one per rule, in the rules' order.
+        for (var r = 0; r < accepted.Verdicts.Count; r++)
         {
-            if (!verdict.Matched) continue;
-            var rule = rulesByName.First(r => r.Name == verdict.Rule);
-            var source = runtime.Config.Sources[e.Source];
+            if (!accepted.Verdicts[r].Matched) continue;
+            var rule = runtime.Rules.Rules[r];
             var ctx = new MappingContext(rule.Name, rule.Config.Topic, rule.Config.Destination, e.Source, source.BaseUrl);
             MappingOutcome outcome;
             try
