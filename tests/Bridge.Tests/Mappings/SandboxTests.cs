@@ -81,6 +81,14 @@ public sealed class SandboxTests : IDisposable
         Assert.Contains("String compilation has been disabled", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("'ab'.replace('a', 'x'); 'a'.repeat(2); [1].join(); JSON.stringify({}); console.log('x');")]
+    public void GuardedBuiltInsDoNotResetTheStatementCount(string middle) =>
+        // Each loop alone fits in 50,000 statements, both together do not: a guard that restarted the count would let this pass.
+        FailsWithLimit($"let n = 0; for (let i = 0; i < 30000; i++) n++; {middle} for (let i = 0; i < 30000; i++) n++; return {{ title: String(n) }};",
+            "statements: ran more than 50000", MappingLimitsConfig.Default with { MaxStatements = 50_000 });
+
     [Fact]
     public void CatastrophicRegexTimesOut() =>
         FailsWithLimit("return { title: String(/(a+)+$/.test('a'.repeat(30) + 'b')) };", "regex:");
