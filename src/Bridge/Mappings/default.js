@@ -1,1 +1,156 @@
-// placeholder
+// The built-in mapping: used by every rule that names no mapping file.
+// It turns any Authentik event (and any plain JSON webhook) into a readable phone notification.
+// Copy it into mappings/ and point a rule at the copy to change it.
+
+// ntfy shows a tag that is an emoji shortcode as that emoji in front of the title.
+const EMOJI = {
+  login: 'key',
+  login_failed: 'warning',
+  logout: 'wave',
+  user_write: 'bust_in_silhouette',
+  user_offboarded: 'bust_in_silhouette',
+  suspicious_request: 'no_entry',
+  password_set: 'lock',
+  secret_view: 'eyes',
+  secret_rotate: 'arrows_counterclockwise',
+  invitation_used: 'envelope',
+  authorize_application: 'white_check_mark',
+  source_linked: 'link',
+  impersonation_started: 'detective',
+  impersonation_ended: 'detective',
+  flow_execution: 'arrow_forward',
+  policy_execution: 'scroll',
+  policy_exception: 'x',
+  property_mapping_exception: 'x',
+  system_task_execution: 'gear',
+  system_task_exception: 'x',
+  system_exception: 'x',
+  configuration_error: 'rotating_light',
+  configuration_warning: 'warning',
+  model_created: 'heavy_plus_sign',
+  model_updated: 'pencil2',
+  model_deleted: 'wastebasket',
+  email_sent: 'email',
+  update_available: 'arrow_up',
+  export_ready: 'package',
+  custom_notification_test: 'test_tube',
+};
+
+const TITLES = {
+  login: 'Login',
+  login_failed: 'Failed login',
+  logout: 'Logout',
+  user_write: 'User changed',
+  password_set: 'Password set',
+  suspicious_request: 'Suspicious request',
+  impersonation_started: 'Impersonation started',
+  impersonation_ended: 'Impersonation ended',
+  configuration_error: 'Configuration error',
+  update_available: 'Update available',
+  custom_notification_test: 'Test notification',
+};
+
+const PRIORITY = { notice: 3, warning: 4, alert: 5 };
+
+function emojiFor(action) {
+  if (!action) return 'bell';
+  if (EMOJI[action]) return EMOJI[action];
+  if (action.startsWith('model_')) return 'pencil2';
+  if (action.startsWith('review_') || action.startsWith('access_request_')) return 'clipboard';
+  if (action.endsWith('_exception')) return 'x';
+  return 'bell';
+}
+
+// "model_created" -> "Model created"
+function humanize(action) {
+  const words = String(action).replace(/_/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+// "Berlin, DE" from context.geo, or "" when GeoIP is not set up.
+function place(context) {
+  const geo = context && context.geo;
+  if (!geo) return '';
+  return [geo.city, geo.country].filter(Boolean).join(', ');
+}
+
+// Authentik's admin UI routes events by dashed UUID; webhook bodies carry it as 32 hex digits.
+function eventLink(baseUrl, id) {
+  if (!baseUrl) return null;
+  const base = baseUrl.replace(/\/+$/, '');
+  const hex = String(id || '').toLowerCase();
+  if (/^[0-9a-f]{32}$/.test(hex)) {
+    const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    return `${base}/if/admin/#/events/log/${uuid}`;
+  }
+  if (/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(hex)) return `${base}/if/admin/#/events/log/${hex}`;
+  return `${base}/if/admin/#/events/log`;
+}
+
+// A one-line sentence for the common actions; null falls back to Authentik's own summary.
+function sentence(event, who) {
+  const context = event.context || {};
+  const model = context.model || {};
+  const thing = [model.model_name, model.name ? `'${model.name}'` : null].filter(Boolean).join(' ');
+  switch (event.action) {
+    case 'login': return `${who} logged in`;
+    case 'logout': return `${who} logged out`;
+    case 'login_failed': return `Failed login for ${context.username || who}`;
+    case 'password_set': return `${who} set a new password`;
+    case 'model_created': return `${who} created ${thing || 'an object'}`;
+    case 'model_updated': return `${who} updated ${thing || 'an object'}`;
+    case 'model_deleted': return `${who} deleted ${thing || 'an object'}`;
+    case 'impersonation_started': return `${who} started impersonating ${(context.user && context.user.username) || 'a user'}`;
+    case 'impersonation_ended': return `${who} stopped impersonating`;
+    default: return null;
+  }
+}
+
+function clip(text, max) {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function fromJsonWebhook(event, ctx) {
+  const title = event.action ? humanize(event.action) : `Webhook from ${event.source}`;
+  return {
+    title,
+    message: clip(JSON.stringify(event.raw), 1000),
+    priority: PRIORITY[event.severity] || 3,
+    tags: ['bell'],
+    click: null,
+  };
+}
+
+function map(event, ctx) {
+  // A `format: json` source carries no user, context or summary: show the body itself.
+  if (!event.user && !event.context && !event.summary) return fromJsonWebhook(event, ctx);
+
+  const context = event.context || {};
+  const attempted = event.action === 'login_failed' ? context.username : null;
+  const who = attempted || (event.user && event.user.username) || null;
+  const label = TITLES[event.action] || (event.action ? humanize(event.action) : 'Authentik event');
+
+  const lines = [];
+  const first = sentence(event, who || 'Someone');
+  if (first) lines.push(first);
+  // A summary of the form "action: {python dict}" is Authentik's raw fallback: not worth showing.
+  const summary = event.summary || '';
+  const rawFallback = event.action && summary.startsWith(`${event.action}: {`);
+  if (summary && !rawFallback && summary !== first) lines.push(summary);
+  if (event.client_ip) {
+    const where = place(context);
+    lines.push(`IP ${event.client_ip}${where ? ` (${where})` : ''}`);
+  }
+  if (lines.length === 0) lines.push(label);
+
+  const tags = [emojiFor(event.action)];
+  if (event.action) tags.push(event.action);
+
+  return {
+    title: who ? `${label}: ${who}` : label,
+    message: lines.join('\n'),
+    priority: PRIORITY[event.severity] || 3,
+    tags,
+    click: eventLink(ctx.base_url, event.id),
+  };
+}

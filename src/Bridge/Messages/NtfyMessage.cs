@@ -32,7 +32,4 @@ public sealed record NtfyMessage
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(NtfyMessage))]
-internal sealed partial class NtfyJsonContext : JsonSerializerContext
-{
-    public static NtfyJsonContext Indented { get; } = new(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
-}
+internal sealed partial class NtfyJsonContext : JsonSerializerContext;

@@ -1,0 +1,51 @@
+using Acornima;
+using Bridge.Configuration;
+using Jint;
+using Jint.Native.Function;
+
+namespace Bridge.Mappings;
+
+/// <summary>Parses a mapping once and proves it loads: the top level runs without error and defines <c>map</c> as a function.</summary>
+internal static class MappingCompiler
+{
+    /// <summary>The compiled mapping, or null with the reason (<c>admin-login.js:12:5: Unexpected token ...</c>).</summary>
+    public static CompiledMapping? Compile(string name, string? filePath, string source, MappingLimitsConfig limits, out string? error)
+    {
+        Prepared<Acornima.Ast.Script> script;
+        try
+        {
+            script = Engine.PrepareScript(source, name, strict: true);
+        }
+        catch (ScriptPreparationException ex) when (ex.InnerException is ParseErrorException parse)
+        {
+            // Acornima columns are 0-based; editors count from 1.
+            error = $"{name}:{parse.LineNumber}:{parse.Column + 1}: {parse.Description}";
+            return null;
+        }
+        catch (ParseErrorException parse)
+        {
+            error = $"{name}:{parse.LineNumber}:{parse.Column + 1}: {parse.Description}";
+            return null;
+        }
+
+        using var deadline = new CancellationTokenSource(limits.Timeout);
+        using var engine = MappingSandbox.Create(limits, null, deadline.Token);
+        try
+        {
+            engine.Execute(script);
+        }
+        catch (Exception ex)
+        {
+            var failure = MappingFailures.From(name, ex, limits);
+            error = $"{failure.Mapping}{(failure.Line is null ? "" : $":{failure.Line}:{failure.Column}")}: the top-level code failed: {failure.Message}";
+            return null;
+        }
+        if (MappingSandbox.FindMap(engine) is not Function)
+        {
+            error = $"{name}: does not define a function map(event, ctx)";
+            return null;
+        }
+        error = null;
+        return new CompiledMapping(name, filePath, script);
+    }
+}
