@@ -155,6 +155,7 @@ public static partial class ConfigLoader
         {
             if (!SourceName().IsMatch(name)) section.Error($"\"{name}\" cannot be a source name: use lower-case letters, digits, '-' and '_' (it becomes the URL /hooks/{name})");
             var format = ReadFormat(section);
+            var errorsBeforeTokens = section.ErrorCount;
             var tokens = section.StringOrList("token") ?? [];
             var tokenGiven = section.Has("token") || section.Has("token_file");
             var tokenFile = section.SecretFile("token_file");
@@ -168,7 +169,7 @@ public static partial class ConfigLoader
             var authNone = auth == "none";
             if (auth is not null && !authNone) section.Error("auth", $"\"{auth}\" is not supported; the only value is 'none' (tokens go in 'token')");
             if (authNone && tokens.Count > 0) section.Error("auth", "'auth: none' and a token contradict each other; remove one");
-            if (!authNone && tokenGiven && tokens.Count == 0)
+            if (!authNone && tokenGiven && tokens.Count == 0 && section.ErrorCount == errorsBeforeTokens)
                 section.Error("token", "is empty: every request would be refused (is the environment variable behind it set?)");
             if (!authNone && !tokenGiven && auth is null)
                 section.Error("token", "required: a token senders must present (or 'auth: none' to accept anyone, which is not recommended)");

@@ -22,6 +22,9 @@ public sealed class YamlSection
 
     public string Path { get; }
 
+    /// <summary>Errors found so far in the whole file; lets a check skip a follow-on error that would only repeat one already reported.</summary>
+    public int ErrorCount => _context.Errors.Count;
+
     public string ChildPath(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
     public bool Has(string key) => Find(key) is not null && !IsNull(Find(key)!);

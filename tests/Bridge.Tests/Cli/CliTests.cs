@@ -23,8 +23,8 @@ public sealed class CliTests : IDisposable
         foreach (var file in Directory.EnumerateFiles(TestPaths.Mappings)) _dir.Write(Path.Combine("mappings", Path.GetFileName(file)), File.ReadAllText(file));
         // The test configs take secrets from variables; here they are written inline.
         return _dir.Write("bridge.yaml", yaml
-            .Replace("${NTFY_URL}", "", StringComparison.Ordinal)
-            .Replace("${NTFY_TOKEN}", "tk_cli", StringComparison.Ordinal)
+            .Replace("${NTFY_URL:-}", "", StringComparison.Ordinal)
+            .Replace("${NTFY_TOKEN:-}", "tk_cli", StringComparison.Ordinal)
             .Replace("${HOOK_TOKEN}", "hook", StringComparison.Ordinal));
     }
 

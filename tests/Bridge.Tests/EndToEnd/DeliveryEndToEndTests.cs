@@ -96,7 +96,7 @@ public sealed class DeliveryEndToEndTests
         // A port that was just free: nothing listens there, so every attempt is a connection error.
         var ntfy = await FakeNtfy.StartAsync();
         await ntfy.DisposeAsync();
-        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin.Replace("${NTFY_URL}", ntfy.Url.ToString(), StringComparison.Ordinal), ntfy: null);
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin.Replace("${NTFY_URL:-}", ntfy.Url.ToString(), StringComparison.Ordinal), ntfy: null);
 
         await bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload("event-login-admin.json"));
 

@@ -8,8 +8,8 @@ internal static class EndToEndConfigs
         mapping_limits: { timeout: 300ms }
         destinations:
           ntfy:
-            url: ${NTFY_URL}
-            token: ${NTFY_TOKEN}
+            url: ${NTFY_URL:-}
+            token: ${NTFY_TOKEN:-}
             timeout: 2s
             retry: { attempts: 4, delay: 10ms, max_delay: 50ms }
         sources:
