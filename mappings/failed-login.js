@@ -19,14 +19,16 @@ function map(event, ctx) {
   const where = [geo.city, geo.country].filter(Boolean).join(', ');
 
   const lines = [`Someone tried to sign in as ${attempted}.`];
-  lines.push(`IP: ${event.client_ip || 'unknown'}${where ? ` · ${where}` : ''}`);
+  // The default transport body carries no IP: say nothing rather than "unknown".
+  if (event.client_ip) lines.push(`IP: ${event.client_ip}${where ? ` · ${where}` : ''}`);
   if (context.stage && context.stage.name) lines.push(`Stage: ${context.stage.name}`);
   if (context.http_request && context.http_request.user_agent) lines.push(`Client: ${context.http_request.user_agent}`);
 
   return {
     title: `Failed login: ${attempted}`,
     message: lines.join('\n'),
-    priority: 'default',
+    // The Authentik rule's severity says how loud to be: notice → default, warning → high, alert → urgent.
+    priority: { alert: 'urgent', warning: 'high' }[event.severity] || 'default',
     tags: ['warning', 'login_failed'],
     click: ctx.base_url ? `${ctx.base_url.replace(/\/+$/, '')}/if/admin/#/events/log` : null,
   };

@@ -14,6 +14,8 @@ public static class RuntimeLoading
 
         errors.WriteLine($"error: {source.Description} has {result.Errors.Count} problem{(result.Errors.Count == 1 ? "" : "s")}:");
         foreach (var error in result.Errors) errors.WriteLine($"  {error}");
+        if (source.IsEmbeddedSample)
+            errors.WriteLine("hint: the embedded sample reads its mappings from ./mappings: run from the repository root, or give --config");
         return (null, source);
     }
 }

@@ -2,8 +2,10 @@ namespace Bridge.Delivery;
 
 public enum DeliveryStatus
 {
-    /// <summary>ntfy stored the message (or a dry-run logged it).</summary>
+    /// <summary>ntfy stored the message.</summary>
     Delivered,
+    /// <summary>The destination has no URL: the message was logged instead of sent.</summary>
+    DryRun,
     /// <summary>ntfy refused it for good (a 4xx other than 408/429): retrying cannot help.</summary>
     Rejected,
     /// <summary>Every attempt failed with a transient error (connection, timeout, 408, 429, 5xx).</summary>

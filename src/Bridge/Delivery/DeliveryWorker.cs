@@ -80,6 +80,9 @@ public sealed class DeliveryWorker(IDeliveryQueue queue, DestinationSenders send
                 log.LogInformation("Delivered message {MessageId} for event {EventId} (rule {Rule}) to {Destination} topic {Topic} after {Attempts} attempt(s): {Detail}",
                     m.Id, m.EventId, m.Rule, m.Destination, m.Message.Topic, o.Attempts, o.Detail);
                 break;
+            case DeliveryStatus.DryRun:
+                // The dry-run sender has logged the message itself.
+                break;
             case DeliveryStatus.Rejected:
                 log.LogError("ntfy rejected message {MessageId} for event {EventId} (rule {Rule}, topic {Topic}): HTTP {HttpStatus}, code {NtfyCode}: {Detail}; not retried",
                     m.Id, m.EventId, m.Rule, m.Message.Topic, o.HttpStatus, o.NtfyCode, o.Detail);

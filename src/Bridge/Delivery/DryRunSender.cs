@@ -11,6 +11,6 @@ public sealed class DryRunSender(ILogger<DryRunSender> log) : IMessageSender
         var json = Encoding.UTF8.GetString(NtfyMessageJson.ToUtf8(message.Message, indented: false));
         log.LogInformation("Dry-run ({Destination} has no url): would send {MessageJson} for event {EventId}, rule {Rule}",
             message.Destination, json, message.EventId, message.Rule);
-        return Task.FromResult(new DeliveryOutcome(DeliveryStatus.Delivered, null, null, "dry-run", 0));
+        return Task.FromResult(new DeliveryOutcome(DeliveryStatus.DryRun, null, null, "dry-run", 0));
     }
 }

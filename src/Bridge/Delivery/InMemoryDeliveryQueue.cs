@@ -8,7 +8,8 @@ namespace Bridge.Delivery;
 /// </summary>
 public sealed class InMemoryDeliveryQueue : IDeliveryQueue
 {
-    private readonly Channel<OutboundMessage> _channel = Channel.CreateUnbounded<OutboundMessage>(new UnboundedChannelOptions { SingleReader = true });
+    // Not SingleReader: that variant cannot count its items, and Pending is reported at shutdown.
+    private readonly Channel<OutboundMessage> _channel = Channel.CreateUnbounded<OutboundMessage>();
 
     public int Pending => _channel.Reader.Count;
 

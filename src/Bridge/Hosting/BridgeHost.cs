@@ -15,11 +15,12 @@ public static class BridgeHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Config.BaseDirectory });
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = HookBodyReader.DefaultMaxBytes);
+        // Each host owns its logger rather than the process-wide static one, so hosts side by side (tests) keep their logs apart.
         builder.Services.AddSerilog(lc =>
         {
             BridgeLogging.Configure(lc);
             settings.ConfigureLogging?.Invoke(lc);
-        });
+        }, preserveStaticLogger: true);
 
         var services = builder.Services;
         services.AddSingleton(settings.Time ?? TimeProvider.System);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bridge.Tests.Support;
+using Serilog.Events;
 
 namespace Bridge.Tests.EndToEnd;
 
@@ -131,6 +132,32 @@ public sealed class DeliveryEndToEndTests
         Assert.Equal(["failures", "gauth"], topics);
         using var health = await bridge.Client.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task GracefulShutdownAfterDeliveryLogsNoErrors()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin, ntfy);
+        await bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload("event-login-admin.json"));
+        await ntfy.WaitForMessagesAsync(1);
+
+        await bridge.StopAsync();
+
+        Assert.Empty(bridge.Logs.Events.Where(e => e.Level >= LogEventLevel.Warning).Select(e => e.RenderMessage()));
+    }
+
+    [Fact]
+    public async Task DryRunDestinationLogsTheExactJsonInsteadOfSending()
+    {
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin);
+
+        await bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload("event-login-admin.json"));
+
+        var dryRun = await bridge.Logs.WaitForMessageAsync("Dry-run");
+        var json = JsonDocument.Parse((string)((ScalarValue)dryRun.Properties["MessageJson"]).Value!).RootElement;
+        Assert.Equal("gauth", json.GetProperty("topic").GetString());
+        Assert.DoesNotContain(bridge.Logs.Events, e => e.RenderMessage().StartsWith("Delivered", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -121,9 +121,10 @@ public sealed class BuiltInAndExampleMappingTests
     public void FailedLoginExampleNamesTheAttemptedUser()
     {
         var m = RunExample("failed-login.js", "default-body-login-failed.json");
-        Assert.Equal(("Failed login: alice.admin", 3), (m.Title, m.Priority));
+        // The fixture's Authentik rule says "warning": one step louder than default.
+        Assert.Equal(("Failed login: alice.admin", 4), (m.Title, m.Priority));
         Assert.Equal(["warning", "login_failed"], m.Tags);
-        Assert.StartsWith("Someone tried to sign in as alice.admin.\nIP: unknown", m.Message, StringComparison.Ordinal);
+        Assert.Equal("Someone tried to sign in as alice.admin.", m.Message);
     }
 
     [Fact]

@@ -68,6 +68,9 @@ public sealed class BridgeTestHost : IAsyncDisposable
         return Client.SendAsync(request);
     }
 
+    /// <summary>Stops the host as SIGTERM would: graceful shutdown, background services drained.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
