@@ -11,12 +11,22 @@ public sealed record BridgeConfig(
     IReadOnlyDictionary<string, SourceConfig> Sources,
     IReadOnlyList<RuleConfig> Rules,
     string MappingsDirectory,
-    MappingLimitsConfig MappingLimits);
+    MappingLimitsConfig MappingLimits)
+{
+    /// <summary>Where accepted events and their messages are kept. Default: <c>data/bridge.db</c> under <see cref="BaseDirectory"/>.</summary>
+    public StorageConfig Storage { get; init; } = StorageConfig.Under(BaseDirectory);
+}
 
 /// <param name="Urls">Where to listen; <c>--urls</c> and <c>ASPNETCORE_URLS</c> override it. Default <c>http://127.0.0.1:8080</c>.</param>
 public sealed record ServerConfig(string Urls)
 {
     public const string DefaultUrls = "http://127.0.0.1:8080";
+
+    /// <summary>
+    /// The Bearer token the admin API (<c>/api/...</c>) requires. Default none: then the admin API answers loopback
+    /// clients only.
+    /// </summary>
+    public string? AdminToken { get; init; }
 }
 
 /// <summary>An ntfy server messages are delivered to.</summary>
@@ -30,12 +40,23 @@ public sealed record DestinationConfig(string Name, Uri? Url, string? Token, Tim
     public bool IsDryRun => Url is null;
 }
 
-/// <param name="MaxAttempts">Attempts in all, the first included. Default 6.</param>
-/// <param name="Delay">The first backoff; it doubles each time, with jitter. Default 1 s.</param>
-/// <param name="MaxDelay">No backoff is longer. Default 1 min.</param>
-public sealed record RetryConfig(int MaxAttempts, TimeSpan Delay, TimeSpan MaxDelay)
+/// <summary>The persisted schedule of a destination's delivery attempts.</summary>
+/// <param name="Schedule">The wait before each attempt: the first entry before the first attempt, each later one after
+/// the attempt before it failed. Its length is the number of attempts. Default
+/// <c>[0s, 5s, 30s, 2m, 10m, 30m, 1h, 3h, 6h, 12h]</c>, about a day in all (close to Svix's).</param>
+/// <param name="Jitter">Each wait is varied by up to this fraction either way, so a burst of failures does not retry
+/// in lock-step. Default 0.2 (±20 %).</param>
+/// <param name="MaxAge">A message still undelivered this long after it was made dies, even while its destination is
+/// paused (which otherwise stops the schedule). Default 3 days.</param>
+public sealed record RetryConfig(IReadOnlyList<TimeSpan> Schedule, double Jitter, TimeSpan MaxAge)
 {
-    public static readonly RetryConfig Default = new(6, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+    public static readonly RetryConfig Default = new(
+        [TimeSpan.Zero, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10),
+         TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), TimeSpan.FromHours(3), TimeSpan.FromHours(6), TimeSpan.FromHours(12)],
+        0.2,
+        TimeSpan.FromDays(3));
+
+    public int MaxAttempts => Schedule.Count;
 }
 
 public enum SourceFormat

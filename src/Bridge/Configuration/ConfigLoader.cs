@@ -13,11 +13,15 @@ public sealed record ConfigLoadResult(BridgeConfig? Config, IReadOnlyList<Config
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] TopKeys = ["server", "mappings_dir", "mapping_limits", "destinations", "sources", "rules"];
-    private static readonly string[] ServerKeys = ["urls"];
+    private static readonly string[] TopKeys = ["server", "mappings_dir", "mapping_limits", "destinations", "sources", "rules", "storage"];
+    private static readonly string[] ServerKeys = ["urls", "admin_token", "admin_token_file"];
     private static readonly string[] LimitKeys = ["timeout", "max_statements", "memory", "max_recursion", "max_concurrency"];
     private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry"];
-    private static readonly string[] RetryKeys = ["attempts", "delay", "max_delay"];
+    private static readonly string[] RetryKeys = ["schedule", "jitter", "max_age"];
+    private static readonly string[] StorageKeys = ["path", "retention", "dedupe_window"];
+
+    /// <summary>The in-process backoff keys of the first version; the persisted schedule replaced them.</summary>
+    private static readonly string[] FormerRetryKeys = ["attempts", "delay", "max_delay"];
     private static readonly string[] SourceKeys = ["format", "token", "token_file", "auth", "action_field", "base_url"];
     private static readonly string[] RuleKeys = ["name", "source", "match", "unless", "mapping", "destination", "topic", "stop"];
 
@@ -50,11 +54,12 @@ public static partial class ConfigLoader
         var destinations = ReadDestinations(top, warnings);
         var sources = ReadSources(top, warnings);
         var rules = ReadRules(top, destinations, sources);
+        var storage = ReadStorage(top.Section("storage"), context);
         top.ReportUnknownKeys(TopKeys);
 
         if (rules.Count == 0 && context.Errors.Count == 0) warnings.Add("rules: none configured; every event is accepted and nothing is sent");
         if (context.Errors.Count > 0) return new(null, context.Errors, warnings);
-        return new(new BridgeConfig(filePath, baseDirectory, server, destinations, sources, rules, mappingsDir, limits), [], warnings);
+        return new(new BridgeConfig(filePath, baseDirectory, server, destinations, sources, rules, mappingsDir, limits) { Storage = storage }, [], warnings);
     }
 
     /// <summary>Reads and loads a file; a missing or unreadable file is an error like any other.</summary>
@@ -77,8 +82,9 @@ public static partial class ConfigLoader
     {
         if (section is null) return new ServerConfig(ServerConfig.DefaultUrls);
         var urls = section.Text("urls") ?? ServerConfig.DefaultUrls;
+        var adminToken = section.Secret("admin_token");
         section.ReportUnknownKeys(ServerKeys);
-        return new ServerConfig(urls);
+        return new ServerConfig(urls) { AdminToken = adminToken };
     }
 
     private static MappingLimitsConfig ReadLimits(YamlSection? section)
@@ -139,12 +145,73 @@ public static partial class ConfigLoader
     {
         var d = RetryConfig.Default;
         if (section is null) return d;
+        foreach (var former in FormerRetryKeys)
+        {
+            if (section.Has(former))
+                section.Error(former, "was replaced by the persisted retry schedule: write e.g. 'schedule: [0s, 5s, 30s, 2m, 10m]' (the waits before each attempt)");
+            _ = section.Text(former);
+        }
         var retry = new RetryConfig(
-            section.WholeNumber("attempts", 1, 100) ?? d.MaxAttempts,
-            section.Duration("delay", min: TimeSpan.FromMilliseconds(1)) ?? d.Delay,
-            section.Duration("max_delay", min: TimeSpan.FromMilliseconds(1)) ?? d.MaxDelay);
+            ReadSchedule(section) ?? d.Schedule,
+            ReadFraction(section, "jitter") ?? d.Jitter,
+            section.Duration("max_age", min: TimeSpan.FromMinutes(1)) ?? d.MaxAge);
         section.ReportUnknownKeys(RetryKeys);
         return retry;
+    }
+
+    /// <summary>Attempts beyond this are no schedule anyone means; they would only hammer a broken destination.</summary>
+    private const int MaxScheduledAttempts = 100;
+
+    private static List<TimeSpan>? ReadSchedule(YamlSection section)
+    {
+        var items = section.StringOrList("schedule");
+        if (items is null) return null;
+        if (items.Count == 0 || items.Count > MaxScheduledAttempts)
+        {
+            section.Error("schedule", $"needs 1 to {MaxScheduledAttempts} waits (one per attempt), found {items.Count}");
+            return null;
+        }
+        var schedule = new List<TimeSpan>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (ConfigValues.TryParseDuration(items[i], out var wait))
+            {
+                schedule.Add(wait);
+                continue;
+            }
+            section.Error("schedule", $"item {i}: \"{items[i]}\" is not a duration (examples: 0s, 500ms, 5s, 2m, 1h)");
+            return null;
+        }
+        return schedule;
+    }
+
+    /// <summary>A fraction written as a percentage (<c>20%</c>) or a number from 0 to 1 (<c>0.2</c>).</summary>
+    private static double? ReadFraction(YamlSection section, string key)
+    {
+        var text = section.Text(key);
+        if (text is null) return null;
+        var percent = text.EndsWith('%');
+        var number = percent ? text[..^1].Trim() : text.Trim();
+        if (double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            if (percent) value /= 100;
+            if (value is >= 0 and <= 1) return value;
+        }
+        section.Error(key, $"\"{text}\" is not a fraction from 0% to 100% (examples: 20%, 0.2)");
+        return null;
+    }
+
+    private static StorageConfig ReadStorage(YamlSection? section, ConfigReadContext context)
+    {
+        var d = StorageConfig.Under(context.BaseDirectory);
+        if (section is null) return d;
+        var path = section.Text("path");
+        var retention = section.Duration("retention", min: TimeSpan.FromMinutes(1)) ?? d.Retention;
+        var dedupe = section.Duration("dedupe_window") ?? d.DedupeWindow;
+        section.ReportUnknownKeys(StorageKeys);
+        if (path is not null && path.Trim().Length == 0) section.Error("path", "is empty: give a file path, or leave the key out for data/bridge.db");
+        var full = string.IsNullOrWhiteSpace(path) ? d.Path : path == StorageConfig.InMemoryPath ? path : context.ResolvePath(path);
+        return new StorageConfig(full, retention, dedupe);
     }
 
     private static Dictionary<string, SourceConfig> ReadSources(YamlSection top, List<string> warnings)

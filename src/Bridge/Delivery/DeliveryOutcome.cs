@@ -19,4 +19,8 @@ public enum DeliveryStatus
 /// <param name="NtfyCode">ntfy's error code (e.g. 40009 topic invalid), when it sent one.</param>
 /// <param name="Detail">ntfy's error text, the exception's reason, or the stored message id.</param>
 /// <param name="Attempts">HTTP attempts made.</param>
-public sealed record DeliveryOutcome(DeliveryStatus Status, int? HttpStatus, int? NtfyCode, string Detail, int Attempts);
+public sealed record DeliveryOutcome(DeliveryStatus Status, int? HttpStatus, int? NtfyCode, string Detail, int Attempts)
+{
+    /// <summary>How long the server asked to be left alone (<c>Retry-After</c>), when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+}

@@ -8,7 +8,7 @@ public sealed class DryRunSender(ILogger<DryRunSender> log) : IMessageSender
 {
     public Task<DeliveryOutcome> SendAsync(OutboundMessage message, CancellationToken ct)
     {
-        var json = Encoding.UTF8.GetString(NtfyMessageJson.ToUtf8(message.Message, indented: false));
+        var json = Encoding.UTF8.GetString(message.Body ?? NtfyMessageJson.ToUtf8(message.Message, indented: false));
         log.LogInformation("Dry-run ({Destination} has no url): would send {MessageJson} for event {EventId}, rule {Rule}",
             message.Destination, json, message.EventId, message.Rule);
         return Task.FromResult(new DeliveryOutcome(DeliveryStatus.DryRun, null, null, "dry-run", 0));

@@ -10,19 +10,21 @@ namespace Bridge.Delivery;
 
 /// <summary>
 /// Publishes to one ntfy server: JSON POSTed to the server root, the token in <c>Authorization: Bearer</c> (never the
-/// URL), each attempt bounded by the destination's timeout, transient failures retried with exponential backoff and jitter.
+/// URL). One <see cref="SendAsync"/> is one scheduled attempt: a Polly pipeline bounds it with the destination's timeout
+/// and retries at once, a single time, when a pooled connection turns out to have been reset. The long schedule between
+/// attempts is the store's, so it survives restarts.
 /// </summary>
 public sealed class NtfyClient : IMessageSender, IDisposable
 {
     private readonly DestinationConfig _destination;
     private readonly HttpClient _http;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
-    private readonly ILogger _log;
+    private readonly TimeProvider _time;
 
     public NtfyClient(DestinationConfig destination, TimeProvider time, ILogger<NtfyClient> log)
     {
         _destination = destination;
-        _log = log;
+        _time = time;
         _http = new HttpClient(new SocketsHttpHandler
         {
             // A redirect could carry the Authorization header to another host; ntfy never redirects a publish.
@@ -31,19 +33,18 @@ public sealed class NtfyClient : IMessageSender, IDisposable
             ConnectTimeout = destination.Timeout,
         })
         {
-            // The pipeline's per-attempt timeout governs; HttpClient's own would cut across retries.
+            // The pipeline's per-attempt timeout governs; HttpClient's own would cut across the reset retry.
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _pipeline = BuildPipeline(destination, time, log);
     }
 
-    /// <summary>Statuses worth another attempt; any other 4xx means the message itself is wrong.</summary>
     public static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
 
     public async Task<DeliveryOutcome> SendAsync(OutboundMessage message, CancellationToken ct)
     {
-        var body = NtfyMessageJson.ToUtf8(message.Message);
+        var body = message.Body ?? NtfyMessageJson.ToUtf8(message.Message);
         var state = new AttemptState(this, body);
         HttpResponseMessage response;
         try
@@ -73,48 +74,50 @@ public sealed class NtfyClient : IMessageSender, IDisposable
             }
             var (code, text) = await NtfyResponse.ReadAsync(response, ct);
             var final = IsTransient(response.StatusCode) ? DeliveryStatus.Failed : DeliveryStatus.Rejected;
-            return new DeliveryOutcome(final, status, code, text, state.Attempts);
+            return new DeliveryOutcome(final, status, code, text, state.Attempts) { RetryAfter = RetryAfter(response, _time) };
         }
     }
 
     public void Dispose() => _http.Dispose();
 
-    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(DestinationConfig destination, TimeProvider time, ILogger log)
-    {
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
-        if (destination.Retry.MaxAttempts > 1)
-        {
-            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(DestinationConfig destination, TimeProvider time, ILogger log) =>
+        new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                MaxRetryAttempts = destination.Retry.MaxAttempts - 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = destination.Retry.Delay,
-                MaxDelay = destination.Retry.MaxDelay,
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .Handle<TimeoutRejectedException>()
-                    .HandleResult(r => IsTransient(r.StatusCode)),
-                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, destination.Retry.MaxDelay)),
+                // A connection reset on a pooled connection says nothing about the server: try once more at once. Anything
+                // else waits for the next scheduled attempt.
+                MaxRetryAttempts = 1,
+                Delay = TimeSpan.Zero,
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>().Handle<HttpRequestException>(IsConnectionReset),
                 OnRetry = args =>
                 {
-                    log.LogWarning("Attempt {Attempt} to {Destination} failed ({Reason}); retrying in {Delay}",
-                        args.AttemptNumber + 1, destination.Name, Describe(args.Outcome), args.RetryDelay);
-                    args.Outcome.Result?.Dispose();
+                    log.LogWarning("The connection to {Destination} was reset ({Reason}); retrying once at once", destination.Name, Describe(args.Outcome));
                     return ValueTask.CompletedTask;
                 },
-            });
+            })
+            .AddTimeout(destination.Timeout)
+            .Build();
+
+    /// <summary>The server closed or reset the connection under the request (typically a pooled connection gone stale).</summary>
+    public static bool IsConnectionReset(HttpRequestException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.HttpRequestError == HttpRequestError.ResponseEnded) return true;
+        for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset }) return true;
         }
-        return builder.AddTimeout(destination.Timeout).Build();
+        return false;
     }
 
-    /// <summary>Honours a server's <c>Retry-After</c> up to <paramref name="max"/>; null lets the backoff decide.</summary>
-    private static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeSpan max)
+    /// <summary>A server's <c>Retry-After</c> (seconds or a date), when it sent one; ntfy's 429 sends none.</summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider time)
     {
-        var header = response?.Headers.RetryAfter;
-        var delay = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-        if (delay is not { } d || d <= TimeSpan.Zero) return null;
-        return d < max ? d : max;
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(time);
+        var header = response.Headers.RetryAfter;
+        var delay = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : null);
+        return delay is { } d && d > TimeSpan.Zero ? d : null;
     }
 
     private static string Describe(Outcome<HttpResponseMessage> outcome) =>

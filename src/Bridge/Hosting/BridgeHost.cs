@@ -3,6 +3,7 @@ using Bridge.Delivery;
 using Bridge.Ingest;
 using Bridge.Mappings;
 using Bridge.Pipeline;
+using Bridge.Storage;
 using Serilog;
 
 namespace Bridge.Hosting;
@@ -26,19 +27,32 @@ public static class BridgeHost
         services.AddSingleton(settings.Time ?? TimeProvider.System);
         services.AddSingleton(new LiveRuntime(runtime));
         services.AddSingleton(new MappingRunner(runtime.Config.MappingLimits));
-        services.AddSingleton<IEventQueue, InMemoryEventQueue>();
-        services.AddSingleton<IDeliveryQueue, InMemoryDeliveryQueue>();
+        services.AddSingleton(sp => OpenStore(runtime.Config.Storage, settings, sp));
+        services.AddSingleton<Signal>();
+        services.AddSingleton<DurableEventQueue>();
+        services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
         services.AddSingleton<DestinationSenders>();
+        services.AddSingleton<DeliveryWorker>();
         services.AddHostedService<EventProcessor>();
-        services.AddHostedService<DeliveryWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
+        services.AddHostedService<StoreMaintenance>();
         services.AddProblemDetails();
         services.AddHealthChecks();
 
         var app = builder.Build();
+        // Opened now, so a store that cannot be opened stops the start-up with its reason instead of failing requests.
+        app.Services.GetRequiredService<IBridgeStore>();
         app.UseSerilogRequestLogging();
         app.UseStatusCodePages();
         app.MapHealthChecks("/healthz");
         app.MapHooks();
         return app;
+    }
+
+    private static IBridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
+    {
+        var store = new SqliteBridgeStore(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteBridgeStore>>());
+        store.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return settings.WrapStore?.Invoke(store) ?? store;
     }
 }

@@ -1,3 +1,4 @@
+using Bridge.Storage;
 using Serilog;
 
 namespace Bridge.Hosting;
@@ -6,4 +7,8 @@ namespace Bridge.Hosting;
 /// <param name="Urls">Semicolon-separated listen URLs.</param>
 /// <param name="ConfigureLogging">Adds to the Serilog configuration (tests capture log events this way).</param>
 /// <param name="Time">The clock; the system clock unless a test injects one.</param>
-public sealed record HostSettings(string Urls, Action<LoggerConfiguration>? ConfigureLogging = null, TimeProvider? Time = null);
+public sealed record HostSettings(string Urls, Action<LoggerConfiguration>? ConfigureLogging = null, TimeProvider? Time = null)
+{
+    /// <summary>Wraps the store the host opens (tests observe or break commits this way); null uses it as it is.</summary>
+    public Func<IBridgeStore, IBridgeStore>? WrapStore { get; init; }
+}

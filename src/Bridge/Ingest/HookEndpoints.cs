@@ -3,11 +3,15 @@ using Bridge.Configuration;
 using Bridge.Events;
 using Bridge.Pipeline;
 using Bridge.Rules;
+using Bridge.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Bridge.Ingest;
 
-/// <summary><c>POST /hooks/{source}</c>: authenticate, read, normalise, match, queue, and answer 202 at once.</summary>
+/// <summary>
+/// <c>POST /hooks/{source}</c>: authenticate, read, normalise, match, commit to the store, and only then answer 202:
+/// a 202 means the event is on disk. Mappings run after the answer.
+/// </summary>
 public static class HookEndpoints
 {
     public static RouteGroupBuilder MapHooks(this IEndpointRouteBuilder app)
@@ -49,14 +53,22 @@ public static class HookEndpoints
             }
             var e = normalized.Event!;
             var verdicts = runtime.Rules.Evaluate(e);
-            if (!await queue.TryAcceptAsync(new AcceptedEvent(e, verdicts, runtime, time.GetUtcNow()), http.RequestAborted))
+            // Not the request's token: once queued for commit, the write completes even if the sender hangs up.
+            var stored = await queue.AcceptAsync(new AcceptedEvent(e, verdicts, runtime, time.GetUtcNow()), CancellationToken.None);
+            switch (stored.Status)
             {
-                log.LogError("Queue full: refused event {EventId} from {Source}; the sender will retry", e.Id, source);
-                http.Response.Headers.RetryAfter = "30";
-                return Problem(503, "Queue full", "the bridge cannot take more events right now; retry later");
+                case AcceptStatus.Unavailable:
+                    log.LogError("Cannot store event {EventId} from {Source} ({Reason}); answered 503 so the sender keeps it and retries", e.Id, source, stored.Reason);
+                    http.Response.Headers.RetryAfter = StoreRetryAfterSeconds;
+                    return Problem(503, "Store unavailable", "the bridge cannot store the event right now, so it did not take it; retry later");
+                case AcceptStatus.Duplicate:
+                    log.LogInformation("Event {EventId} ({Action}) from {Source} is a copy of event {Original} accepted within the de-duplication window; nothing more will be sent",
+                        e.Id, e.Action, e.Source, stored.DuplicateOf);
+                    return TypedResults.Accepted((string?)null, HookAccepted.From(e, verdicts) with { Status = "duplicate", DuplicateOf = stored.DuplicateOf });
+                default:
+                    LogAccepted(log, e, verdicts);
+                    return TypedResults.Accepted((string?)null, HookAccepted.From(e, verdicts));
             }
-            LogAccepted(log, e, verdicts);
-            return TypedResults.Accepted((string?)null, HookAccepted.From(e, verdicts));
         }
     }
 
@@ -71,6 +83,9 @@ public static class HookEndpoints
         log.LogInformation("Accepted event {EventId} ({Action}) from {Source}; no rule matched, nothing will be sent", e.Id, e.Action, e.Source);
         foreach (var v in verdicts) log.LogDebug("Rule {Rule} did not match event {EventId}: {Reason}", v.Rule, e.Id, v.Reason);
     }
+
+    /// <summary>What a 503 asks the sender to wait: long enough for a full disk or a lock to clear, short enough not to delay alerts.</summary>
+    private const string StoreRetryAfterSeconds = "30";
 
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
@@ -87,6 +102,11 @@ public sealed record HookAccepted(
     [property: JsonPropertyName("matched")] IReadOnlyList<string> Matched,
     [property: JsonPropertyName("not_matched")] IReadOnlyDictionary<string, string> NotMatched)
 {
+    /// <summary>For a duplicate: the id of the event it copies (the same as <see cref="Event"/> when Authentik's id keyed it).</summary>
+    [JsonPropertyName("duplicate_of")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DuplicateOf { get; init; }
+
     public static HookAccepted From(BridgeEvent e, IReadOnlyList<RuleVerdict> verdicts)
     {
         var matched = new List<string>();

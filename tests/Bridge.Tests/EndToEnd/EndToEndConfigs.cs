@@ -11,7 +11,7 @@ internal static class EndToEndConfigs
             url: ${NTFY_URL:-}
             token: ${NTFY_TOKEN:-}
             timeout: 2s
-            retry: { attempts: 4, delay: 10ms, max_delay: 50ms }
+            retry: { schedule: [0s, 10ms, 50ms, 50ms] }
         sources:
           authentik:
             format: authentik

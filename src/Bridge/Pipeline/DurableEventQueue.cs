@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Bridge.Configuration;
+using Bridge.Events;
+using Bridge.Ingest;
+using Bridge.Storage;
+
+namespace Bridge.Pipeline;
+
+/// <summary>
+/// The store is the queue: accepting commits the event, and the reader walks unprocessed events in commit order, so
+/// the events a crash left unprocessed come first after a restart and nothing is read twice. Events accepted by this
+/// process are kept in memory until processed, so the usual path does not parse its body a second time.
+/// </summary>
+public sealed class DurableEventQueue(IBridgeStore store, LiveRuntime live, TimeProvider time, ILogger<DurableEventQueue> log) : IEventQueue
+{
+    /// <summary>Events read from the store at a time.</summary>
+    private const int ReadBatch = 64;
+
+    /// <summary>Bounds the events held in memory; beyond it the processor rebuilds events from their stored bodies.</summary>
+    private const int MaxCached = 10_000;
+
+    /// <summary>How long the reader waits after the store failed a read before it looks again.</summary>
+    private static readonly TimeSpan ReadRetry = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<long, AcceptedEvent> _cache = new();
+    private readonly Signal _arrived = new();
+    private long _rescanFrom = -1;
+    private long _lastRead;
+
+    public async ValueTask<AcceptResult> AcceptAsync(AcceptedEvent accepted, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(accepted);
+        var e = accepted.Event;
+        var config = accepted.Runtime.Config;
+        var key = DedupeKeys.For(e, config.Sources[e.Source].Format);
+        var result = await store.AcceptEventAsync(new NewEvent(e, accepted.Verdicts, key, accepted.ReceivedAt, config.Storage.DedupeWindow), ct);
+        if (result.Status == AcceptStatus.Accepted)
+        {
+            if (_cache.Count < MaxCached)
+            {
+                _cache[result.Seq] = accepted;
+                // The reader may have passed this event already (woken by another); then it rebuilt it, and this copy would linger.
+                if (result.Seq <= Volatile.Read(ref _lastRead)) _cache.TryRemove(result.Seq, out _);
+            }
+            _arrived.Set();
+        }
+        return result;
+    }
+
+    /// <summary>Makes the reader look again from the start (an event was marked unprocessed again, e.g. to replay a mapping).</summary>
+    public void Rescan()
+    {
+        Interlocked.Exchange(ref _rescanFrom, 0);
+        _arrived.Set();
+    }
+
+    public async IAsyncEnumerable<PendingEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        long last = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            if (Interlocked.Exchange(ref _rescanFrom, -1) is >= 0 and var from) last = from;
+            IReadOnlyList<StoredEvent> batch;
+            try
+            {
+                batch = await store.GetUnprocessedEventsAsync(last, ReadBatch, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "Cannot read unprocessed events from the store; trying again");
+                await Task.Delay(ReadRetry, time, ct);
+                continue;
+            }
+            if (batch.Count == 0)
+            {
+                await _arrived.WaitAsync(ct);
+                continue;
+            }
+            foreach (var stored in batch)
+            {
+                last = stored.Seq;
+                Volatile.Write(ref _lastRead, Math.Max(Volatile.Read(ref _lastRead), last));
+                yield return ToPending(stored);
+            }
+        }
+    }
+
+    private PendingEvent ToPending(StoredEvent stored)
+    {
+        if (_cache.TryRemove(stored.Seq, out var accepted))
+            return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, accepted.Event, stored.RulesToRun, accepted.Runtime);
+
+        // Committed by an earlier process (or not cached): rebuild the event from its body under today's configuration.
+        var runtime = live.Current;
+        if (!runtime.Config.Sources.TryGetValue(stored.Source, out var source))
+            return Unbuildable(stored, runtime, $"source '{stored.Source}' is no longer configured");
+        var (document, problem) = HookBodyReader.Parse(stored.Body);
+        if (problem is not null) return Unbuildable(stored, runtime, $"the stored body cannot be read again: {problem.Detail}");
+        using (document)
+        {
+            var normalized = EventNormalizer.Normalize(source, document!.RootElement, time);
+            if (normalized.Event is not { } e) return Unbuildable(stored, runtime, $"the stored body is no longer an event: {normalized.Error?.Message}");
+            // The id the 202 named, not a fresh one (the bridge makes ids for bodies without one).
+            e = e with { Id = stored.EventId };
+            return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, e, stored.RulesToRun, runtime);
+        }
+    }
+
+    private static PendingEvent Unbuildable(StoredEvent stored, BridgeRuntime runtime, string problem) =>
+        new(stored.Seq, stored.EventId, stored.DedupeKey, null, stored.RulesToRun, runtime, problem);
+}

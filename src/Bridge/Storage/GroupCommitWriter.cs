@@ -1,0 +1,130 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Bridge.Storage;
+
+/// <summary>
+/// The store's one writer. Callers queue work and await it; a single loop drains whatever is queued into one
+/// transaction and commits once, so concurrent requests share the cost of an fsync (group commit). Each piece of work
+/// runs inside its own savepoint: one that fails is rolled back alone and only its caller hears of it. A commit that
+/// fails fails every caller in the batch, and nothing of the batch is on disk.
+/// </summary>
+internal sealed class GroupCommitWriter : IAsyncDisposable
+{
+    /// <summary>Bounds one transaction, so a flood cannot make one commit (and its waiters) arbitrarily late.</summary>
+    public const int MaxBatch = 256;
+
+    private readonly SqliteConnection _connection;
+    private readonly ILogger _log;
+    private readonly Channel<WriteWork> _queue = Channel.CreateUnbounded<WriteWork>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+
+    public GroupCommitWriter(SqliteConnection connection, ILogger log)
+    {
+        _connection = connection;
+        _log = log;
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Transactions committed so far, and the writes they held: their ratio shows how much batching happens.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    public long Writes => Interlocked.Read(ref _writes);
+
+    private long _commits;
+    private long _writes;
+
+    /// <summary>Runs <paramref name="work"/> in the next transaction; completes once that transaction is committed.</summary>
+    /// <exception cref="StoreUnavailableException">The transaction could not be committed, or this work failed.</exception>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    {
+        var item = new WriteWork<T>(work);
+        if (!_queue.Writer.TryWrite(item)) return Task.FromException<T>(new StoreUnavailableException("the store is closed"));
+        return item.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WriteWork>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var work)) batch.Add(work);
+            CommitBatch(batch);
+        }
+    }
+
+    private void CommitBatch(List<WriteWork> batch)
+    {
+        var ran = 0;
+        try
+        {
+            using var tx = _connection.BeginTransaction(deferred: false);
+            foreach (var work in batch)
+            {
+                tx.Save("w");
+                try
+                {
+                    work.Run(_connection, tx);
+                    tx.Release("w");
+                }
+                catch (Exception e)
+                {
+                    tx.Rollback("w");
+                    tx.Release("w");
+                    work.Fail(Unavailable(e));
+                }
+                ran++;
+            }
+            tx.Commit();
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "The store could not commit {Count} writes; nothing of them was kept", batch.Count);
+            var failure = Unavailable(e);
+            foreach (var work in batch) work.Fail(failure);
+            return;
+        }
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _writes, ran);
+        foreach (var work in batch) work.Complete();
+    }
+
+    private static StoreUnavailableException Unavailable(Exception e) => e switch
+    {
+        StoreUnavailableException s => s,
+        SqliteException s => new StoreUnavailableException($"SQLite error {s.SqliteErrorCode} ({s.SqliteExtendedErrorCode}): {s.Message}", s),
+        _ => new StoreUnavailableException($"{e.GetType().Name}: {e.Message}", e),
+    };
+
+    private abstract class WriteWork
+    {
+        public abstract void Run(SqliteConnection connection, SqliteTransaction tx);
+
+        /// <summary>Resolves the caller's task; a work already failed stays failed.</summary>
+        public abstract void Complete();
+
+        public abstract void Fail(Exception e);
+    }
+
+    private sealed class WriteWork<T>(Func<SqliteConnection, SqliteTransaction, T> work) : WriteWork
+    {
+        // Continuations run elsewhere, so a caller's code never runs on (and stalls) the writer loop.
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _result = default!;
+
+        public Task<T> Task => _done.Task;
+
+        public override void Run(SqliteConnection connection, SqliteTransaction tx) => _result = work(connection, tx);
+
+        public override void Complete() => _done.TrySetResult(_result);
+
+        public override void Fail(Exception e) => _done.TrySetException(e);
+    }
+}

@@ -1,0 +1,114 @@
+using Microsoft.Data.Sqlite;
+
+namespace Bridge.Storage;
+
+/// <summary>
+/// The schema, as numbered steps. Version N+1 is applied to a file at version N in one transaction with the
+/// <c>schema_version</c> row that records it, so a crash mid-migration leaves the file at N. Never edit a released step:
+/// add the next one.
+/// </summary>
+internal static class SqliteMigrations
+{
+    /// <summary>Step i brings the schema from version i to i+1.</summary>
+    public static readonly IReadOnlyList<string> Steps =
+    [
+        // 1: events, de-duplication keys, messages, attempts. Times are Unix milliseconds (UTC).
+        """
+        CREATE TABLE events (
+            seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_id     TEXT    NOT NULL,
+            source       TEXT    NOT NULL,
+            action       TEXT,
+            status       INTEGER NOT NULL,
+            received_at  INTEGER NOT NULL,
+            dedupe_key   TEXT    NOT NULL,
+            matched      TEXT    NOT NULL,
+            rules_to_run TEXT    NOT NULL,
+            verdicts     TEXT    NOT NULL,
+            body         BLOB    NOT NULL,
+            event_json   BLOB    NOT NULL,
+            duplicates   INTEGER NOT NULL DEFAULT 0,
+            processed_at INTEGER
+        );
+        CREATE INDEX events_received ON events (seq) WHERE status = 0;
+        CREATE INDEX events_event_id ON events (event_id, seq);
+        CREATE TABLE dedupe (
+            key        TEXT    NOT NULL,
+            rule       TEXT    NOT NULL,
+            event_seq  INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (key, rule)
+        ) WITHOUT ROWID;
+        CREATE TABLE messages (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_seq       INTEGER NOT NULL REFERENCES events (seq),
+            rule            TEXT    NOT NULL,
+            idx             INTEGER NOT NULL,
+            destination     TEXT    NOT NULL,
+            topic           TEXT,
+            body            BLOB,
+            status          INTEGER NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            created_at      INTEGER NOT NULL,
+            updated_at      INTEGER NOT NULL,
+            last_error      TEXT,
+            dead_reason     TEXT,
+            claimed_until   INTEGER
+        );
+        CREATE INDEX messages_due ON messages (destination, next_attempt_at, id) WHERE status = 0;
+        CREATE INDEX messages_status ON messages (status, id);
+        CREATE INDEX messages_event ON messages (event_seq);
+        CREATE TABLE attempts (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id  INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            at          INTEGER NOT NULL,
+            outcome     TEXT    NOT NULL,
+            http_status INTEGER,
+            ntfy_code   INTEGER,
+            detail      TEXT    NOT NULL,
+            duration_ms INTEGER NOT NULL
+        );
+        CREATE INDEX attempts_message ON attempts (message_id, id);
+        """,
+    ];
+
+    public static int Latest => Steps.Count;
+
+    /// <returns>The version the file was at before.</returns>
+    public static int Apply(SqliteConnection connection, TimeProvider time)
+    {
+        Execute(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)");
+        var current = Current(connection);
+        if (current > Latest)
+            throw new StoreUnavailableException($"the store is at schema version {current}, newer than this bridge knows ({Latest}); run the newer bridge or restore a backup");
+        for (var v = current; v < Latest; v++)
+        {
+            using var tx = connection.BeginTransaction();
+            Execute(connection, tx, Steps[v]);
+            using var record = connection.CreateCommand();
+            record.Transaction = tx;
+            record.CommandText = "INSERT INTO schema_version (version, applied_at) VALUES ($v, $at)";
+            record.Parameters.AddWithValue("$v", v + 1);
+            record.Parameters.AddWithValue("$at", time.GetUtcNow().ToUnixTimeMilliseconds());
+            record.ExecuteNonQuery();
+            tx.Commit();
+        }
+        return current;
+    }
+
+    public static int Current(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction? tx, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

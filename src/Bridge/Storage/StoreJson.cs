@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace Bridge.Storage;
+
+/// <summary>Source-generated JSON for the small lists the store keeps in a column.</summary>
+[JsonSerializable(typeof(List<string>), TypeInfoPropertyName = "ListString")]
+internal sealed partial class StoreJson : JsonSerializerContext;
