@@ -8,6 +8,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Bridge.Tests.Support;
 
+/// <summary>What a test may change about the host it starts.</summary>
+/// <param name="Directory">Start in this folder (kept after the host stops): how a test restarts the bridge on the same store.</param>
+/// <param name="Time">The clock the bridge runs on.</param>
+/// <param name="WrapStore">Wraps the store the host opens, to observe or break commits.</param>
+public sealed record TestHostOptions(TempDirectory? Directory = null, TimeProvider? Time = null, Func<Bridge.Storage.IBridgeStore, Bridge.Storage.IBridgeStore>? WrapStore = null);
+
 /// <summary>
 /// The real bridge host, listening on a real socket on 127.0.0.1, built from a YAML config written for the test.
 /// Environment variables for <c>${VAR}</c> come from the test, not the process, so tests stay independent.
@@ -18,11 +24,13 @@ public sealed class BridgeTestHost : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly TempDirectory _directory;
+    private readonly bool _ownsDirectory;
 
-    private BridgeTestHost(WebApplication app, TempDirectory directory, TestLogSink logs)
+    private BridgeTestHost(WebApplication app, TempDirectory directory, bool ownsDirectory, TestLogSink logs)
     {
         _app = app;
         _directory = directory;
+        _ownsDirectory = ownsDirectory;
         Logs = logs;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Client = new HttpClient { BaseAddress = new Uri(address) };
@@ -34,13 +42,23 @@ public sealed class BridgeTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The folder holding the config, the mappings and <c>data/bridge.db</c>.</summary>
+    public string Directory => _directory.Path;
+
+    /// <summary>The store file of the test's default <c>storage.path</c>.</summary>
+    public string StorePath => Path.Combine(_directory.Path, "data", "bridge.db");
+
+    /// <summary>The store as the host uses it (wrapped, when the test wrapped it).</summary>
+    public Bridge.Storage.IBridgeStore Store => _app.Services.GetRequiredService<Bridge.Storage.IBridgeStore>();
+
     /// <param name="yaml">The config; <c>${NTFY_URL}</c>, <c>${NTFY_TOKEN}</c> and <c>${HOOK_TOKEN}</c> are provided.</param>
     /// <param name="mappings">Extra mapping files (name → source) written next to the config; the repository's mappings are copied too.</param>
-    public static async Task<BridgeTestHost> StartAsync(string yaml, FakeNtfy? ntfy = null, IReadOnlyDictionary<string, string>? mappings = null)
+    /// <param name="options">Restarts (a directory kept from an earlier host), a fake clock, a store wrapper.</param>
+    public static async Task<BridgeTestHost> StartAsync(string yaml, FakeNtfy? ntfy = null, IReadOnlyDictionary<string, string>? mappings = null, TestHostOptions? options = null)
     {
-        var directory = new TempDirectory();
-        foreach (var file in Directory.EnumerateFiles(TestPaths.Mappings))
-            File.Copy(file, Path.Combine(Directory.CreateDirectory(Path.Combine(directory.Path, "mappings")).FullName, Path.GetFileName(file)));
+        var directory = options?.Directory ?? new TempDirectory();
+        foreach (var file in System.IO.Directory.EnumerateFiles(TestPaths.Mappings))
+            File.Copy(file, Path.Combine(System.IO.Directory.CreateDirectory(Path.Combine(directory.Path, "mappings")).FullName, Path.GetFileName(file)), overwrite: true);
         foreach (var (name, source) in mappings ?? new Dictionary<string, string>()) directory.Write(Path.Combine("mappings", name), source);
         var configPath = directory.Write("bridge.yaml", yaml);
 
@@ -54,9 +72,10 @@ public sealed class BridgeTestHost : IAsyncDisposable
         if (loaded.Runtime is null) throw new InvalidOperationException("test config is invalid:\n" + string.Join("\n", loaded.Errors));
 
         var logs = new TestLogSink();
-        var app = BridgeHost.Build(loaded.Runtime, new HostSettings("http://127.0.0.1:0", lc => lc.MinimumLevel.Debug().WriteTo.Sink(logs)));
+        var settings = new HostSettings("http://127.0.0.1:0", lc => lc.MinimumLevel.Debug().WriteTo.Sink(logs), options?.Time) { WrapStore = options?.WrapStore };
+        var app = BridgeHost.Build(loaded.Runtime, settings);
         await app.StartAsync();
-        return new BridgeTestHost(app, directory, logs);
+        return new BridgeTestHost(app, directory, options?.Directory is null, logs);
     }
 
     /// <summary>POSTs a body to <c>/hooks/{source}</c> with the Bearer token (unless <paramref name="token"/> says otherwise).</summary>
@@ -76,6 +95,6 @@ public sealed class BridgeTestHost : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _directory.Dispose();
+        if (_ownsDirectory) _directory.Dispose();
     }
 }

@@ -48,6 +48,9 @@ public sealed partial class FakeNtfy : IAsyncDisposable
 
     public IReadOnlyCollection<PublishedMessage> Published => _all;
 
+    /// <summary>While true, every request gets 503 as from a proxy in front of a stopped ntfy.</summary>
+    public bool Down { get; set; }
+
     public static async Task<FakeNtfy> StartAsync(string? token = "tk_bridgetestbridgetestbridgete1")
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -93,6 +96,11 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     private async Task HandleAsync(HttpContext http)
     {
         Interlocked.Increment(ref _requests);
+        if (Down)
+        {
+            await Error(http, 503, 50301, "service unavailable (fake ntfy is down)");
+            return;
+        }
         if (_scripted.TryDequeue(out var scripted))
         {
             await Reply(http, scripted.Status, scripted.Body);
