@@ -21,7 +21,8 @@ internal static class MappingSandbox
     /// <summary>The script's <c>map</c> function, or undefined when it defines none.</summary>
     public static JsValue FindMap(Engine engine) => engine.Evaluate(MapLookup);
 
-    public static Engine Create(MappingLimitsConfig limits, MappingConsole? console, CancellationToken deadline)
+    /// <param name="now">The instant the script's clock shows for the whole run.</param>
+    public static Engine Create(MappingLimitsConfig limits, MappingConsole? console, DateTimeOffset now, CancellationToken deadline)
     {
         var engine = new Engine(o =>
         {
@@ -40,6 +41,7 @@ internal static class MappingSandbox
             // Dates print the same on every host.
             o.TimeZone = TimeZoneInfo.Utc;
             o.Culture = CultureInfo.InvariantCulture;
+            o.TimeSystem = new FixedTimeSystem(now);
         });
         var maxChars = MaxStringLength(limits);
         SandboxGuards.Install(engine, new BoundedJson(engine, maxChars), maxChars);
