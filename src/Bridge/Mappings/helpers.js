@@ -88,7 +88,9 @@
     /** The event in Authentik's event log (the log itself when the id is one the bridge made); null without ctx.base_url. */
     eventUrl(ctx, event) {
       const id = uuid(event && event.id);
-      return helpers.adminUrl(ctx, id ? `/events/log/${id}` : '/events/log');
+      // Authentik's event ids are version 4 UUIDs; the bridge makes version 7 ones for bodies without an id.
+      const authentiks = id !== null && id.charAt(14) !== '7';
+      return helpers.adminUrl(ctx, authentiks ? `/events/log/${id}` : '/events/log');
     },
 
     /** The user's page in the admin UI, from a user object or a pk; null without ctx.base_url or a pk. */

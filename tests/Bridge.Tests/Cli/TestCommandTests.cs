@@ -44,7 +44,7 @@ public sealed class TestCommandTests : IDisposable
               priority: high
               tags: [warning, login_failed]
               message: { contains: "IP: 167.99.34.12 · US" }
-              click: https://auth.example.com/if/admin/#/events/log
+              click: https://auth.example.com/if/admin/#/events/log/8c9d0e1f-2a3b-4c5d-6e7f-8091a2b3c4d5
         """;
 
     [Fact]

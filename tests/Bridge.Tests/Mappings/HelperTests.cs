@@ -48,6 +48,10 @@ public sealed class HelperTests : IDisposable
         Assert.Equal("\"https://auth.example.com/if/admin/#/core/applications\"", Eval("bridge.adminUrl(ctx, 'core/applications')"));
         Assert.Equal("\"https://auth.example.com/if/admin/#/events/log/3f2b9c1d-7e8a-4b6c-9d0e-1f2a3b4c5d6e\"", Eval("bridge.eventUrl(ctx, event)"));
         Assert.Equal("\"https://auth.example.com/if/admin/#/identity/users/7\"", Eval("bridge.userUrl(ctx, event.user)"));
+        // An id the bridge made (a version 7 UUID, for bodies without one) names no Authentik event: link the log.
+        var generated = _kit.Run("function map(event, ctx) { return { title: bridge.eventUrl(ctx, event) }; }",
+            MappingTestKit.Login() with { Id = Guid.CreateVersion7().ToString("N"), IdIsGenerated = true }, ctx: Ctx);
+        Assert.Equal("https://auth.example.com/if/admin/#/events/log", Assert.Single(generated.Messages).Title);
         var noBase = Ctx with { BaseUrl = null };
         Assert.Equal("[null,null,null]", Eval("[bridge.adminUrl(ctx, '/x'), bridge.eventUrl(ctx, event), bridge.userUrl(ctx, 7)]", noBase));
     }
