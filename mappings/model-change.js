@@ -21,7 +21,7 @@ const MAX_FIELDS = 10;
 function map(event, ctx) {
   const change = VERBS[event.action] || { verb: 'changed', tag: 'pencil2' };
   const context = event.context || {};
-  const model = context.model || {};
+  const model = context.model || fromDefaultBody(event.raw?.body);
   const kind = model.model_name || 'object';
   const who = event.user?.username || 'someone';
 
@@ -48,4 +48,16 @@ function map(event, ctx) {
 function show(value) {
   if (value === undefined) return '—';
   return bridge.clip(typeof value === 'string' ? value : JSON.stringify(value), 60);
+}
+
+/**
+ * Authentik's default body has no context, only body: "model_created: {'model': {'pk': …, 'name': 'Grafana', …}}",
+ * a Python repr (never JSON). Good enough to pick the model's name and kind out for display; nothing else is read.
+ * @param {unknown} body
+ * @returns {AuthentikModelRef}
+ */
+function fromDefaultBody(body) {
+  const text = typeof body === 'string' ? body : '';
+  const field = (name) => (new RegExp(`'${name}': '([^']*)'`).exec(text) || [])[1];
+  return { name: field('name'), model_name: field('model_name'), app: field('app') };
 }
