@@ -1,35 +1,33 @@
-// A failed login attempt: who was tried, from where.
+// @ts-check
+/// <reference path="bridge.d.ts" />
+// A failed login attempt: which name was tried, from which address and place, through which stage.
 //   - name: failed-login
 //     match: { action: login_failed }
 //     mapping: failed-login.js
+// Try it:  bridge try --mapping mappings/failed-login.js samples/payloads/authentik/event-login-failed.json
+// Tests:   tests/failed-login.yaml
 
-/**
- * @param {{ action: string, client_ip: ?string, summary: ?string,
- *           user: ?{ username: ?string },
- *           context: ?{ username?: string, geo?: { city?: string, country?: string },
- *                       stage?: { name?: string }, http_request?: { user_agent?: string } } }} event
- * @param {{ base_url: ?string }} ctx
- * @returns {object}
- */
+/** @param {BridgeEvent} event @param {BridgeContext} ctx @returns {MapResult} */
 function map(event, ctx) {
   const context = event.context || {};
-  // Authentik records the name that was typed in context.username; older webhook bodies only carry the event user.
-  const attempted = context.username || (event.user && event.user.username) || 'unknown user';
-  const geo = context.geo || {};
-  const where = [geo.city, geo.country].filter(Boolean).join(', ');
+  // Authentik records the name that was typed in context.username; the event's user is AnonymousUser then.
+  // The default transport body only carries the event user.
+  const attempted = context.username || event.user?.username || 'unknown user';
+  const where = bridge.place(event);
 
   const lines = [`Someone tried to sign in as ${attempted}.`];
-  // The default transport body carries no IP: say nothing rather than "unknown".
+  // The default transport body carries no address: say nothing rather than "unknown".
   if (event.client_ip) lines.push(`IP: ${event.client_ip}${where ? ` · ${where}` : ''}`);
-  if (context.stage && context.stage.name) lines.push(`Stage: ${context.stage.name}`);
-  if (context.http_request && context.http_request.user_agent) lines.push(`Client: ${context.http_request.user_agent}`);
+  if (context.asn?.as_org) lines.push(`Network: ${context.asn.as_org}`);
+  if (context.stage?.name) lines.push(`Stage: ${context.stage.name}`);
+  if (context.http_request?.user_agent) lines.push(`Client: ${bridge.browser(context.http_request.user_agent)}`);
 
   return {
     title: `Failed login: ${attempted}`,
     message: lines.join('\n'),
     // The Authentik rule's severity says how loud to be: notice → default, warning → high, alert → urgent.
-    priority: { alert: 'urgent', warning: 'high' }[event.severity] || 'default',
+    priority: bridge.priority(event.severity),
     tags: ['warning', 'login_failed'],
-    click: ctx.base_url ? `${ctx.base_url.replace(/\/+$/, '')}/if/admin/#/events/log` : null,
+    click: bridge.eventUrl(ctx, event),
   };
 }

@@ -19,13 +19,14 @@ public static class TryCommand
     private static readonly Option<string?> MappingFile = new("--mapping", "-m") { Description = "Run this mapping file on the payload; needs no config file" };
     private static readonly Option<string?> SourceName = new("--source", "-s") { Description = "The source the payload arrives on (default: the rule's, or the only one)" };
     private static readonly Option<string?> Topic = new("--topic") { Description = "With --mapping: the topic used when the mapping sets none", DefaultValueFactory = _ => "bridge-try" };
+    private static readonly Option<SourceFormat> Format = new("--format") { Description = "With --mapping: how the payload is read, authentik or json (a generic webhook)", DefaultValueFactory = _ => SourceFormat.Authentik };
     private static readonly Argument<string> Payload = new("payload") { Description = "A JSON payload file, or - for standard input" };
 
     public static Command Create()
     {
         var command = new Command("try", "Show the normalised event, the rules' verdicts and the exact ntfy JSON for a payload; sends nothing")
         {
-            RuleName, MappingFile, SourceName, Topic, Payload,
+            RuleName, MappingFile, SourceName, Topic, Format, Payload,
         };
         command.SetAction(result => Run(result, Console.Out, Console.Error));
         return command;
@@ -36,7 +37,7 @@ public static class TryCommand
         var mappingFile = result.GetValue(MappingFile);
         var runtime = mappingFile is null
             ? RuntimeLoading.Load(result.GetValue(BridgeCli.Config), output, errors).Runtime
-            : ForMappingFile(mappingFile, result.GetValue(SourceName) ?? "authentik", result.GetValue(Topic), errors);
+            : ForMappingFile(mappingFile, result.GetValue(SourceName) ?? "authentik", result.GetValue(Topic), result.GetValue(Format), errors);
         if (runtime is null) return 1;
 
         var ruleName = mappingFile is null ? result.GetValue(RuleName) : TryRuleName;
@@ -88,14 +89,14 @@ public static class TryCommand
         return outcome.Errors.Count == 0;
     }
 
-    private static BridgeRuntime? ForMappingFile(string file, string sourceName, string? topic, TextWriter errors)
+    private static BridgeRuntime? ForMappingFile(string file, string sourceName, string? topic, SourceFormat format, TextWriter errors)
     {
         var full = Path.GetFullPath(file);
         var directory = Path.GetDirectoryName(full)!;
         var rule = new RuleConfig(TryRuleName, new MatchSpec(), null, Path.GetFileName(full), "dry-run", topic, false, "--mapping");
         var config = new BridgeConfig(null, directory, new ServerConfig(ServerConfig.DefaultUrls),
             new Dictionary<string, DestinationConfig> { ["dry-run"] = new("dry-run", null, null, DestinationConfig.DefaultTimeout, RetryConfig.Default) },
-            new Dictionary<string, SourceConfig> { [sourceName] = new(sourceName, SourceFormat.Authentik, [], true, null, null) },
+            new Dictionary<string, SourceConfig> { [sourceName] = new(sourceName, format, [], true, null, null) },
             [rule], directory, MappingLimitsConfig.Default);
         var result = BridgeRuntime.Compile(new ConfigLoadResult(config, [], []));
         foreach (var error in result.Errors) errors.WriteLine($"error: {error}");

@@ -29,7 +29,7 @@ internal static class MappingCompiler
         }
 
         using var deadline = new CancellationTokenSource(limits.Timeout);
-        using var engine = MappingSandbox.Create(limits, null, deadline.Token);
+        using var engine = MappingSandbox.Create(limits, null, TimeProvider.System.GetUtcNow(), deadline.Token);
         try
         {
             engine.Execute(script);

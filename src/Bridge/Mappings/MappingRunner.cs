@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Bridge.Configuration;
 using Bridge.Events;
@@ -16,8 +17,11 @@ namespace Bridge.Mappings;
 /// Runs mappings in the sandbox and normalises what they return into ntfy messages. Thread-safe: each run gets a
 /// fresh engine, so nothing one event's mapping does to globals or prototypes is seen by the next.
 /// </summary>
-public sealed class MappingRunner(MappingLimitsConfig limits)
+/// <param name="time">The clock behind <c>ctx.now</c> and the script's <c>Date</c> when the context fixes none; the system clock by default.</param>
+public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     /// <summary>At most this many messages are sent for one event; the rest are reported as an error.</summary>
     public const int MaxMessagesPerRun = 10;
 
@@ -72,14 +76,15 @@ public sealed class MappingRunner(MappingLimitsConfig limits)
         var errors = new List<MappingError>();
         // One deadline for the whole run; Jint's own timeout restarts at each Execute/Invoke.
         using var deadline = new CancellationTokenSource(Limits.Timeout);
+        var now = ctx.Now ?? _time.GetUtcNow();
         try
         {
-            using var engine = MappingSandbox.Create(Limits, console, deadline.Token);
+            using var engine = MappingSandbox.Create(Limits, console, now, deadline.Token);
             engine.Execute(mapping.Script);
             var map = MappingSandbox.FindMap(engine);
             var parser = new JsonParser(engine);
             var eventValue = parser.Parse(EventJson.ToUtf8(e).AsSpan());
-            var ctxValue = parser.Parse(ContextJson(ctx).AsSpan());
+            var ctxValue = parser.Parse(ContextJson(ctx, now).AsSpan());
             var result = engine.Invoke(map, eventValue, ctxValue);
             if (result.IsNull() || result.IsUndefined()) return new MappingOutcome([], [], console.Lines);
 
@@ -141,7 +146,7 @@ public sealed class MappingRunner(MappingLimitsConfig limits)
         return texts;
     }
 
-    private static byte[] ContextJson(MappingContext ctx)
+    private static byte[] ContextJson(MappingContext ctx, DateTimeOffset now)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -152,6 +157,8 @@ public sealed class MappingRunner(MappingLimitsConfig limits)
             w.WriteString("destination", ctx.Destination);
             w.WriteString("source", ctx.Source);
             w.WriteString("base_url", ctx.BaseUrl);
+            // ISO-8601 in UTC with milliseconds, as Date.prototype.toISOString writes it, so `new Date(ctx.now)` round-trips.
+            w.WriteString("now", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
             w.WriteEndObject();
         }
         return buffer.ToArray();

@@ -18,10 +18,14 @@ internal static class MappingSandbox
     private static readonly Prepared<Acornima.Ast.Script> MapLookup =
         Engine.PrepareScript("typeof map === 'function' ? map : undefined", "(bridge)", strict: true);
 
+    // The `bridge` helpers (helpers.js), parsed once for the process; each engine only runs them.
+    private static readonly Prepared<Acornima.Ast.Script> Helpers = LoadHelpers();
+
     /// <summary>The script's <c>map</c> function, or undefined when it defines none.</summary>
     public static JsValue FindMap(Engine engine) => engine.Evaluate(MapLookup);
 
-    public static Engine Create(MappingLimitsConfig limits, MappingConsole? console, CancellationToken deadline)
+    /// <param name="now">The instant the script's clock shows for the whole run.</param>
+    public static Engine Create(MappingLimitsConfig limits, MappingConsole? console, DateTimeOffset now, CancellationToken deadline)
     {
         var engine = new Engine(o =>
         {
@@ -40,10 +44,20 @@ internal static class MappingSandbox
             // Dates print the same on every host.
             o.TimeZone = TimeZoneInfo.Utc;
             o.Culture = CultureInfo.InvariantCulture;
+            o.TimeSystem = new FixedTimeSystem(now);
         });
         var maxChars = MaxStringLength(limits);
         SandboxGuards.Install(engine, new BoundedJson(engine, maxChars), maxChars);
         console?.Install(engine);
+        engine.Execute(Helpers);
         return engine;
+    }
+
+    private static Prepared<Acornima.Ast.Script> LoadHelpers()
+    {
+        using var stream = typeof(MappingSandbox).Assembly.GetManifestResourceStream("Bridge.Mappings.helpers.js")
+            ?? throw new InvalidOperationException("The resource Bridge.Mappings.helpers.js is missing from the build.");
+        using var reader = new StreamReader(stream);
+        return Engine.PrepareScript(reader.ReadToEnd(), "(bridge helpers)", strict: true);
     }
 }

@@ -79,11 +79,12 @@ function eventLink(baseUrl, id) {
   if (!baseUrl) return null;
   const base = baseUrl.replace(/\/+$/, '');
   const hex = String(id || '').toLowerCase();
-  if (/^[0-9a-f]{32}$/.test(hex)) {
+  // Authentik's event ids are version 4 UUIDs; the bridge makes version 7 ones for bodies that carry none.
+  if (/^[0-9a-f]{32}$/.test(hex) && hex.charAt(12) !== '7') {
     const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     return `${base}/if/admin/#/events/log/${uuid}`;
   }
-  if (/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(hex)) return `${base}/if/admin/#/events/log/${hex}`;
+  if (/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(hex) && hex.charAt(14) !== '7') return `${base}/if/admin/#/events/log/${hex}`;
   return `${base}/if/admin/#/events/log`;
 }
 

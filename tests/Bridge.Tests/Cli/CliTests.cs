@@ -97,6 +97,15 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void TryWithAMappingFileReadsAGenericWebhookWithFormatJson()
+    {
+        Assert.Equal(0, Try("--mapping", Path.Combine(TestPaths.Mappings, "github-push.js"), "--format", "json", "--source", "github",
+            Path.Combine(TestPaths.Samples, "payloads", "github", "push.json")));
+
+        Assert.Contains("\"title\": \"acme/api: 2 commits to main\"", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TryOnARuleThatDoesNotMatchSaysWhyAndShowsItsOutputAnyway()
     {
         var config = WriteConfig(EndToEndConfigs.AdminLogin);

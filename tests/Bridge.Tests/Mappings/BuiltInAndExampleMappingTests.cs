@@ -52,6 +52,8 @@ public sealed class BuiltInAndExampleMappingTests
         Assert.Equal("https://auth.example.com/if/admin/#/events/log/3f2b9c1d-7e8a-4b6c-9d0e-1f2a3b4c5d6e", m.Click);
         var generated = RunDefault(MappingTestKit.Fixture("default-body-login-failed.json"));
         Assert.Equal("https://auth.example.com/if/admin/#/events/log", generated.Click);
+        var bridgeMade = RunDefault(MappingTestKit.Login() with { Id = Guid.CreateVersion7().ToString("N"), IdIsGenerated = true });
+        Assert.Equal("https://auth.example.com/if/admin/#/events/log", bridgeMade.Click);
         var noBase = RunDefault(MappingTestKit.Fixture("event-login-admin.json"), MappingTestKit.Ctx with { BaseUrl = null });
         Assert.Null(noBase.Click);
     }
@@ -172,18 +174,19 @@ public sealed class BuiltInAndExampleMappingTests
         Assert.Equal(("Authentik configuration error", 5), (m.Title, m.Priority));
         Assert.Equal(["rotating_light", "configuration_error"], m.Tags);
         Assert.StartsWith("Invalid redirect URI used by provider\nProvider: Grafana\nRedirect URI: https://grafana.example.com/login/oauth", m.Message, StringComparison.Ordinal);
-        Assert.Equal("https://auth.example.com/if/admin/#/events/log", m.Click);
+        Assert.Equal("https://auth.example.com/if/admin/#/events/log/e1e2e3e4-e5e6-4e7e-8e9e-aebecedeeef0", m.Click);
     }
 
     [Fact]
     public void EveryExampleFileCompiles()
     {
         var files = Directory.GetFiles(ExamplesDirectory, "*.js").Select(Path.GetFileName).ToArray();
-        Assert.Equal(["admin-login.js", "configuration-error.js", "failed-login.js", "model-change.js"], files.Order());
+        Assert.Equal(["admin-login.js", "configuration-error.js", "exception.js", "failed-login.js", "github-push.js", "impersonation.js",
+            "model-change.js", "password-set.js", "suspicious-request.js", "transport-test.js", "update-available.js", "uptime-kuma.js"], files.Order());
         var rules = files.Select((f, i) => MappingTestKit.Rule(f, i)).ToArray();
         var errors = new List<ConfigError>();
         var catalog = MappingCatalog.Load(MappingTestKit.ConfigIn(ExamplesDirectory, null, rules), errors);
         Assert.Empty(errors);
-        Assert.Equal(4, catalog.Mappings.Count);
+        Assert.Equal(files.Length, catalog.Mappings.Count);
     }
 }
