@@ -126,6 +126,22 @@ public sealed class DurabilityEndToEndTests
         Assert.Equal(DedupeKeys.SequenceId("id:authentik:3f2b9c1d7e8a4b6c9d0e1f2a3b4c5d6e", "admin-login", 0), message.Text("sequence_id"));
     }
 
+    [Fact]
+    public async Task AMappingThatFailsIsRecordedAsADeadMessageWithTheReason()
+    {
+        var config = EndToEndConfigs.AdminLogin.Replace("mapping: admin-login.js", "mapping: broken.js", StringComparison.Ordinal);
+        await using var bridge = await BridgeTestHost.StartAsync(config,
+            mappings: new Dictionary<string, string> { ["broken.js"] = "function map(event, ctx) { return { topic: 'gauth', priority: 9 }; }" });
+
+        await bridge.PostHookAsync("authentik", AdminLogin);
+        await bridge.Logs.WaitForMessageAsync("recorded as dead");
+
+        var dead = Assert.Single((await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
+        Assert.Equal("admin-login", dead.Rule);
+        Assert.Null(dead.Body);
+        Assert.StartsWith("mapping error: broken.js: invalid_message: priority", dead.DeadReason, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Sends one more, different event and waits for its message: processing is in order, so by then any extra
     /// notification for the copies would have arrived too.
