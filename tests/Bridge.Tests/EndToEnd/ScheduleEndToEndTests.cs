@@ -135,6 +135,26 @@ public sealed class ScheduleEndToEndTests
         Assert.Equal(6, (await ntfy.WaitForMessagesAsync(6)).Count);
     }
 
+    [Fact]
+    public async Task APausedMessageDiesOnlyPastMaxAgeWithThatReason()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var wrongToken = EndToEndConfigs.AdminLogin.Replace("token: ${NTFY_TOKEN:-}", "token: tk_wrongwrongwrongwrongwrongwron", StringComparison.Ordinal);
+        await using var bridge = await BridgeTestHost.StartAsync(wrongToken, ntfy, options: new TestHostOptions(Time: time));
+        await bridge.PostHookAsync("authentik", AdminLogin);
+        await bridge.Logs.WaitForMessageAsync("PAUSED destination");
+
+        time.Advance(TimeSpan.FromDays(2));
+        Assert.Empty((await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
+        time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(2));
+
+        await bridge.Logs.WaitForMessageAsync("are now dead");
+        var dead = Assert.Single((await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
+        Assert.StartsWith("undelivered after 3 d (max_age)", dead.DeadReason, StringComparison.Ordinal);
+        Assert.Contains("40101", dead.DeadReason, StringComparison.Ordinal);
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
