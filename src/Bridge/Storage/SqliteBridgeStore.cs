@@ -177,8 +177,10 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
             if (messages.Count > 0)
             {
                 using var insert = Command(c, tx, """
+                    -- A message the event already has (a re-run for a replayed mapping) is not made twice.
                     INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, attempts, next_attempt_at, created_at, updated_at, dead_reason, last_error)
-                    VALUES ($e, $rule, $idx, $dest, $topic, $body, $status, 0, $next, $now, $now, $dead, $dead)
+                    SELECT $e, $rule, $idx, $dest, $topic, $body, $status, 0, $next, $now, $now, $dead, $dead
+                    WHERE NOT EXISTS (SELECT 1 FROM messages WHERE event_seq = $e AND rule = $rule AND idx = $idx)
                     """);
                 insert.Parameters.AddWithValue("$e", eventSeq);
                 insert.Parameters.AddWithValue("$now", now);
@@ -328,6 +330,29 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
             return replay.ExecuteNonQuery();
         });
     }
+
+    public Task<bool> ReplayMappingAsync(long messageId, CancellationToken ct) =>
+        Writer.WriteAsync((c, tx) =>
+        {
+            using var find = Command(c, tx, "SELECT event_seq, rule FROM messages WHERE id = $m AND status = 2 AND body IS NULL");
+            find.Parameters.AddWithValue("$m", messageId);
+            long eventSeq;
+            string rule;
+            using (var r = find.ExecuteReader())
+            {
+                if (!r.Read()) return false;
+                eventSeq = r.GetInt64(0);
+                rule = r.GetString(1);
+            }
+            using var remove = Command(c, tx, "DELETE FROM messages WHERE id = $m");
+            remove.Parameters.AddWithValue("$m", messageId);
+            remove.ExecuteNonQuery();
+            using var again = Command(c, tx, "UPDATE events SET status = 0, rules_to_run = $run WHERE seq = $e");
+            again.Parameters.AddWithValue("$run", JsonSerializer.Serialize(new List<string> { rule }, StoreJson.Default.ListString));
+            again.Parameters.AddWithValue("$e", eventSeq);
+            again.ExecuteNonQuery();
+            return true;
+        });
 
     public Task<PurgeResult> PurgeAsync(DateTimeOffset before, DateTimeOffset now, CancellationToken ct) =>
         Writer.WriteAsync((c, tx) =>

@@ -135,8 +135,10 @@ public sealed class DurabilityEndToEndTests
 
         await bridge.PostHookAsync("authentik", AdminLogin);
         await bridge.Logs.WaitForMessageAsync("recorded as dead");
+        IReadOnlyList<StoredMessage> found;
+        while ((found = (await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items).Count == 0) await Task.Delay(20);
 
-        var dead = Assert.Single((await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
+        var dead = Assert.Single(found);
         Assert.Equal("admin-login", dead.Rule);
         Assert.Null(dead.Body);
         Assert.StartsWith("mapping error: broken.js: invalid_message: priority", dead.DeadReason, StringComparison.Ordinal);
