@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Bridge.Cli;
 
-/// <summary>The <c>bridge</c> command line: serve (default), check, try.</summary>
+/// <summary>The <c>bridge</c> command line: serve (default), check, try, status, replay.</summary>
 public static class BridgeCli
 {
     public static readonly Option<string?> Config = new("--config", "-c")
@@ -20,6 +20,8 @@ public static class BridgeCli
             ServeCommand.Create(),
             CheckCommand.Create(),
             TryCommand.Create(),
+            StatusCommand.Create(),
+            ReplayCommand.Create(),
         };
         root.SetAction((result, ct) => ServeCommand.RunAsync(result, ct));
         return root;
