@@ -127,6 +127,19 @@ public sealed class DurabilityEndToEndTests
     }
 
     [Fact]
+    public async Task AnInMemoryStoreRunsTheSamePipelineWithNothingOnDisk()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin + "\nstorage: { path: \":memory:\" }\n", ntfy);
+
+        using var answer = await bridge.PostHookAsync("authentik", AdminLogin);
+
+        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+        Assert.Equal("gauth", Assert.Single(await ntfy.WaitForMessagesAsync(1)).Topic);
+        Assert.False(Directory.Exists(Path.Combine(bridge.Directory, "data")));
+    }
+
+    [Fact]
     public async Task AMappingThatFailsIsRecordedAsADeadMessageWithTheReason()
     {
         var config = EndToEndConfigs.AdminLogin.Replace("mapping: admin-login.js", "mapping: broken.js", StringComparison.Ordinal);
