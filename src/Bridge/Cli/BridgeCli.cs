@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Bridge.Cli;
 
-/// <summary>The <c>bridge</c> command line: serve (default), check, try, test.</summary>
+/// <summary>The <c>bridge</c> command line: serve (default), check, try, test, status, replay.</summary>
 public static class BridgeCli
 {
     public static readonly Option<string?> Config = new("--config", "-c")
@@ -21,6 +21,8 @@ public static class BridgeCli
             CheckCommand.Create(),
             TryCommand.Create(),
             TestCommand.Create(),
+            StatusCommand.Create(),
+            ReplayCommand.Create(),
         };
         root.SetAction((result, ct) => ServeCommand.RunAsync(result, ct));
         return root;

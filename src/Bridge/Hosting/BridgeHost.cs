@@ -1,3 +1,4 @@
+using Bridge.Admin;
 using Bridge.Configuration;
 using Bridge.Delivery;
 using Bridge.Ingest;
@@ -31,6 +32,7 @@ public static class BridgeHost
         services.AddSingleton<Signal>();
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
+        services.AddSingleton<AdminAccess>();
         services.AddSingleton<DestinationSenders>();
         services.AddSingleton<DeliveryWorker>();
         services.AddHostedService<EventProcessor>();
@@ -46,6 +48,7 @@ public static class BridgeHost
         app.UseStatusCodePages();
         app.MapHealthChecks("/healthz");
         app.MapHooks();
+        app.MapAdmin();
         return app;
     }
 

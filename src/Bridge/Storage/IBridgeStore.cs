@@ -48,6 +48,12 @@ public interface IBridgeStore : IAsyncDisposable
     /// <summary>Makes dead messages pending again, due at <paramref name="now"/>, with a fresh schedule; returns how many.</summary>
     Task<int> ReplayAsync(MessageFilter filter, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>
+    /// Replays a message no mapping could make: its event is marked unprocessed for that rule alone, so the processor runs
+    /// the (fixed) mapping again; the dead record is replaced by what that run makes. False when it is no such message.
+    /// </summary>
+    Task<bool> ReplayMappingAsync(long messageId, CancellationToken ct);
+
     /// <summary>Deletes delivered messages and finished events older than <paramref name="before"/>, and expired de-duplication keys.</summary>
     Task<PurgeResult> PurgeAsync(DateTimeOffset before, DateTimeOffset now, CancellationToken ct);
 
@@ -59,6 +65,9 @@ public interface IBridgeStore : IAsyncDisposable
 
     /// <summary>Messages matching the filter, oldest first after the cursor.</summary>
     Task<Page<StoredMessage>> ListMessagesAsync(MessageFilter filter, string? cursor, int limit, CancellationToken ct);
+
+    /// <summary>Every message of one stored event, oldest first.</summary>
+    Task<IReadOnlyList<StoredMessage>> GetMessagesOfEventAsync(long eventSeq, CancellationToken ct);
 
     /// <summary>A message by id, or null.</summary>
     Task<StoredMessage?> GetMessageAsync(long id, CancellationToken ct);

@@ -157,16 +157,16 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
     }
 
     public Task<IReadOnlyList<StoredEvent>> GetUnprocessedEventsAsync(long afterSeq, int limit, CancellationToken ct) =>
-        ReadAsync<IReadOnlyList<StoredEvent>>(c =>
+        ReadAsync<IReadOnlyList<StoredEvent>>((c, tx) =>
         {
-            using var q = Command(c, null, $"SELECT {EventColumns} FROM events WHERE status = 0 AND seq > $after ORDER BY seq LIMIT $n");
+            using var q = Command(c, tx, $"SELECT {EventColumns} FROM events WHERE status = 0 AND seq > $after ORDER BY seq LIMIT $n");
             q.Parameters.AddWithValue("$after", afterSeq);
             q.Parameters.AddWithValue("$n", limit);
             return ReadAll(q, ReadEvent);
         });
 
     public Task<long> GetLastEventSeqAsync(CancellationToken ct) =>
-        ReadAsync(c => Scalar(c, "SELECT COALESCE(MAX(seq), 0) FROM events") is long seq ? seq : 0L);
+        ReadAsync((c, tx) => Scalar(c, tx, "SELECT COALESCE(MAX(seq), 0) FROM events") is long seq ? seq : 0L);
 
     public Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, DateTimeOffset at, CancellationToken ct)
     {
@@ -177,8 +177,10 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
             if (messages.Count > 0)
             {
                 using var insert = Command(c, tx, """
+                    -- A message the event already has (a re-run for a replayed mapping) is not made twice.
                     INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, attempts, next_attempt_at, created_at, updated_at, dead_reason, last_error)
-                    VALUES ($e, $rule, $idx, $dest, $topic, $body, $status, 0, $next, $now, $now, $dead, $dead)
+                    SELECT $e, $rule, $idx, $dest, $topic, $body, $status, 0, $next, $now, $now, $dead, $dead
+                    WHERE NOT EXISTS (SELECT 1 FROM messages WHERE event_seq = $e AND rule = $rule AND idx = $idx)
                     """);
                 insert.Parameters.AddWithValue("$e", eventSeq);
                 insert.Parameters.AddWithValue("$now", now);
@@ -237,9 +239,9 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
         });
 
     public Task<DateTimeOffset?> GetNextDueAsync(string destination, CancellationToken ct) =>
-        ReadAsync(c =>
+        ReadAsync((c, tx) =>
         {
-            using var q = Command(c, null, """
+            using var q = Command(c, tx, """
                 SELECT MIN(CASE WHEN claimed_until IS NULL THEN next_attempt_at ELSE MAX(next_attempt_at, claimed_until) END)
                 FROM messages WHERE status = 0 AND destination = $d
                 """);
@@ -329,6 +331,29 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
         });
     }
 
+    public Task<bool> ReplayMappingAsync(long messageId, CancellationToken ct) =>
+        Writer.WriteAsync((c, tx) =>
+        {
+            using var find = Command(c, tx, "SELECT event_seq, rule FROM messages WHERE id = $m AND status = 2 AND body IS NULL");
+            find.Parameters.AddWithValue("$m", messageId);
+            long eventSeq;
+            string rule;
+            using (var r = find.ExecuteReader())
+            {
+                if (!r.Read()) return false;
+                eventSeq = r.GetInt64(0);
+                rule = r.GetString(1);
+            }
+            using var remove = Command(c, tx, "DELETE FROM messages WHERE id = $m");
+            remove.Parameters.AddWithValue("$m", messageId);
+            remove.ExecuteNonQuery();
+            using var again = Command(c, tx, "UPDATE events SET status = 0, rules_to_run = $run WHERE seq = $e");
+            again.Parameters.AddWithValue("$run", JsonSerializer.Serialize(new List<string> { rule }, StoreJson.Default.ListString));
+            again.Parameters.AddWithValue("$e", eventSeq);
+            again.ExecuteNonQuery();
+            return true;
+        });
+
     public Task<PurgeResult> PurgeAsync(DateTimeOffset before, DateTimeOffset now, CancellationToken ct) =>
         Writer.WriteAsync((c, tx) =>
         {
@@ -349,9 +374,9 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
     public Task<Page<StoredEvent>> ListEventsAsync(EventFilter filter, string? cursor, int limit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        return ReadAsync(c =>
+        return ReadAsync((c, tx) =>
         {
-            using var q = Command(c, null, "");
+            using var q = Command(c, tx, "");
             var where = new List<string> { "seq < $cursor" };
             q.Parameters.AddWithValue("$cursor", ParseCursor(cursor) ?? long.MaxValue);
             if (filter.Action is { } action)
@@ -377,9 +402,9 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
     }
 
     public Task<StoredEvent?> GetEventAsync(string eventId, CancellationToken ct) =>
-        ReadAsync(c =>
+        ReadAsync((c, tx) =>
         {
-            using var q = Command(c, null, $"SELECT {EventColumns} FROM events WHERE event_id = $id ORDER BY seq DESC LIMIT 1");
+            using var q = Command(c, tx, $"SELECT {EventColumns} FROM events WHERE event_id = $id ORDER BY seq DESC LIMIT 1");
             q.Parameters.AddWithValue("$id", eventId);
             return ReadAll(q, ReadEvent).FirstOrDefault();
         });
@@ -387,9 +412,9 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
     public Task<Page<StoredMessage>> ListMessagesAsync(MessageFilter filter, string? cursor, int limit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        return ReadAsync(c =>
+        return ReadAsync((c, tx) =>
         {
-            using var q = Command(c, null, "");
+            using var q = Command(c, tx, "");
             var where = MessageWhere(q, filter);
             q.CommandText = $"SELECT {MessageColumns} FROM messages m JOIN events e ON e.seq = m.event_seq WHERE {where} AND m.id > $cursor ORDER BY m.id LIMIT $n";
             q.Parameters.AddWithValue("$cursor", ParseCursor(cursor) ?? 0);
@@ -399,37 +424,37 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
     }
 
     public Task<StoredMessage?> GetMessageAsync(long id, CancellationToken ct) =>
-        ReadAsync(c =>
+        ReadAsync((c, tx) =>
         {
-            using var q = Command(c, null, $"SELECT {MessageColumns} FROM messages m JOIN events e ON e.seq = m.event_seq WHERE m.id = $id");
+            using var q = Command(c, tx, $"SELECT {MessageColumns} FROM messages m JOIN events e ON e.seq = m.event_seq WHERE m.id = $id");
             q.Parameters.AddWithValue("$id", id);
             return ReadAll(q, ReadMessage).FirstOrDefault();
         });
 
     /// <summary>Every message of one stored event, oldest first.</summary>
     public Task<IReadOnlyList<StoredMessage>> GetMessagesOfEventAsync(long eventSeq, CancellationToken ct) =>
-        ReadAsync<IReadOnlyList<StoredMessage>>(c =>
+        ReadAsync<IReadOnlyList<StoredMessage>>((c, tx) =>
         {
-            using var q = Command(c, null, $"SELECT {MessageColumns} FROM messages m JOIN events e ON e.seq = m.event_seq WHERE m.event_seq = $s ORDER BY m.id");
+            using var q = Command(c, tx, $"SELECT {MessageColumns} FROM messages m JOIN events e ON e.seq = m.event_seq WHERE m.event_seq = $s ORDER BY m.id");
             q.Parameters.AddWithValue("$s", eventSeq);
             return ReadAll(q, ReadMessage);
         });
 
     public Task<IReadOnlyList<AttemptRecord>> GetAttemptsAsync(long messageId, CancellationToken ct) =>
-        ReadAsync<IReadOnlyList<AttemptRecord>>(c =>
+        ReadAsync<IReadOnlyList<AttemptRecord>>((c, tx) =>
         {
-            using var q = Command(c, null, "SELECT message_id, at, outcome, http_status, ntfy_code, detail, duration_ms FROM attempts WHERE message_id = $m ORDER BY id");
+            using var q = Command(c, tx, "SELECT message_id, at, outcome, http_status, ntfy_code, detail, duration_ms FROM attempts WHERE message_id = $m ORDER BY id");
             q.Parameters.AddWithValue("$m", messageId);
             return ReadAll(q, r => new AttemptRecord(r.GetInt64(0), FromMs(r.GetInt64(1)), r.GetString(2),
                 r.IsDBNull(3) ? null : r.GetInt32(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.GetString(5), TimeSpan.FromMilliseconds(r.GetInt64(6))));
         });
 
     public Task<StoreCounts> CountAsync(CancellationToken ct) =>
-        ReadAsync(c =>
+        ReadAsync((c, tx) =>
         {
-            var unprocessed = Convert.ToInt32(Scalar(c, "SELECT COUNT(*) FROM events WHERE status = 0"), CultureInfo.InvariantCulture);
+            var unprocessed = Convert.ToInt32(Scalar(c, tx, "SELECT COUNT(*) FROM events WHERE status = 0"), CultureInfo.InvariantCulture);
             var counts = new Dictionary<string, IReadOnlyDictionary<MessageStatus, int>>(StringComparer.Ordinal);
-            using var q = Command(c, null, "SELECT destination, status, COUNT(*) FROM messages GROUP BY destination, status");
+            using var q = Command(c, tx, "SELECT destination, status, COUNT(*) FROM messages GROUP BY destination, status");
             using var r = q.ExecuteReader();
             while (r.Read())
             {
@@ -445,12 +470,12 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
     /// Reads on a pooled connection of their own, which WAL lets run beside the writer. An in-memory store has one
     /// shared-cache database whose table locks would clash with the writer's, so its reads queue behind the writes.
     /// </summary>
-    private async Task<T> ReadAsync<T>(Func<SqliteConnection, T> read)
+    private async Task<T> ReadAsync<T>(Func<SqliteConnection, SqliteTransaction?, T> read)
     {
-        if (_inMemory) return await Writer.WriteAsync((c, _) => read(c));
+        if (_inMemory) return await Writer.WriteAsync((c, tx) => read(c, tx));
         await using var connection = new SqliteConnection(_readConnectionString);
         connection.Open();
-        return read(connection);
+        return read(connection, null);
     }
 
     private const string EventColumns = "seq, event_id, source, action, status, received_at, dedupe_key, body, event_json, verdicts, rules_to_run, duplicates, processed_at";
@@ -528,9 +553,11 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
         return command;
     }
 
-    private static object? Scalar(SqliteConnection c, string sql)
+    private static object? Scalar(SqliteConnection c, string sql) => Scalar(c, null, sql);
+
+    private static object? Scalar(SqliteConnection c, SqliteTransaction? tx, string sql)
     {
-        using var command = Command(c, null, sql);
+        using var command = Command(c, tx, sql);
         return command.ExecuteScalar();
     }
 

@@ -126,6 +126,37 @@ public sealed class DurabilityEndToEndTests
         Assert.Equal(DedupeKeys.SequenceId("id:authentik:3f2b9c1d7e8a4b6c9d0e1f2a3b4c5d6e", "admin-login", 0), message.Text("sequence_id"));
     }
 
+    [Fact]
+    public async Task AnInMemoryStoreRunsTheSamePipelineWithNothingOnDisk()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin + "\nstorage: { path: \":memory:\" }\n", ntfy);
+
+        using var answer = await bridge.PostHookAsync("authentik", AdminLogin);
+
+        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+        Assert.Equal("gauth", Assert.Single(await ntfy.WaitForMessagesAsync(1)).Topic);
+        Assert.False(Directory.Exists(Path.Combine(bridge.Directory, "data")));
+    }
+
+    [Fact]
+    public async Task AMappingThatFailsIsRecordedAsADeadMessageWithTheReason()
+    {
+        var config = EndToEndConfigs.AdminLogin.Replace("mapping: admin-login.js", "mapping: broken.js", StringComparison.Ordinal);
+        await using var bridge = await BridgeTestHost.StartAsync(config,
+            mappings: new Dictionary<string, string> { ["broken.js"] = "function map(event, ctx) { return { topic: 'gauth', priority: 9 }; }" });
+
+        await bridge.PostHookAsync("authentik", AdminLogin);
+        await bridge.Logs.WaitForMessageAsync("recorded as dead");
+        IReadOnlyList<StoredMessage> found;
+        while ((found = (await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items).Count == 0) await Task.Delay(20);
+
+        var dead = Assert.Single(found);
+        Assert.Equal("admin-login", dead.Rule);
+        Assert.Null(dead.Body);
+        Assert.StartsWith("mapping error: broken.js: invalid_message: priority", dead.DeadReason, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Sends one more, different event and waits for its message: processing is in order, so by then any extra
     /// notification for the copies would have arrived too.

@@ -29,6 +29,8 @@ public class ForwardingStore(IBridgeStore inner) : IBridgeStore
 
     public virtual Task<int> ReplayAsync(MessageFilter filter, DateTimeOffset now, CancellationToken ct) => Inner.ReplayAsync(filter, now, ct);
 
+    public virtual Task<bool> ReplayMappingAsync(long messageId, CancellationToken ct) => Inner.ReplayMappingAsync(messageId, ct);
+
     public virtual Task<PurgeResult> PurgeAsync(DateTimeOffset before, DateTimeOffset now, CancellationToken ct) => Inner.PurgeAsync(before, now, ct);
 
     public virtual Task<Page<StoredEvent>> ListEventsAsync(EventFilter filter, string? cursor, int limit, CancellationToken ct) => Inner.ListEventsAsync(filter, cursor, limit, ct);
@@ -36,6 +38,8 @@ public class ForwardingStore(IBridgeStore inner) : IBridgeStore
     public virtual Task<StoredEvent?> GetEventAsync(string eventId, CancellationToken ct) => Inner.GetEventAsync(eventId, ct);
 
     public virtual Task<Page<StoredMessage>> ListMessagesAsync(MessageFilter filter, string? cursor, int limit, CancellationToken ct) => Inner.ListMessagesAsync(filter, cursor, limit, ct);
+
+    public virtual Task<IReadOnlyList<StoredMessage>> GetMessagesOfEventAsync(long eventSeq, CancellationToken ct) => Inner.GetMessagesOfEventAsync(eventSeq, ct);
 
     public virtual Task<StoredMessage?> GetMessageAsync(long id, CancellationToken ct) => Inner.GetMessageAsync(id, ct);
 

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Bridge.Delivery;
+using Bridge.Storage;
+
+namespace Bridge.Admin;
+
+/// <summary>One page of a list: <c>{"items": [...], "next": cursor or null}</c>; pass <c>next</c> back as <c>?cursor=</c>.</summary>
+public sealed record ListPage<T>(
+    [property: JsonPropertyName("items")] IReadOnlyList<T> Items,
+    [property: JsonPropertyName("next")] string? Next);
+
+/// <summary>An event in a list.</summary>
+public sealed record EventView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("action")] string? Action,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("received_at")] DateTimeOffset ReceivedAt,
+    [property: JsonPropertyName("processed_at")] DateTimeOffset? ProcessedAt,
+    [property: JsonPropertyName("rules")] IReadOnlyList<string> Rules,
+    [property: JsonPropertyName("duplicates")] int Duplicates)
+{
+    public static EventView From(StoredEvent e) => new(e.EventId, e.Seq, e.Source, e.Action, e.Status == EventStatus.Received ? "received" : "processed",
+        e.ReceivedAt, e.ProcessedAt, e.RulesToRun, e.Duplicates);
+}
+
+/// <summary>An event with everything known about it: the normalised event, every rule's verdict, its messages and their attempts.</summary>
+public sealed record EventDetail(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("action")] string? Action,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("received_at")] DateTimeOffset ReceivedAt,
+    [property: JsonPropertyName("duplicates")] int Duplicates,
+    [property: JsonPropertyName("event")] JsonElement Event,
+    [property: JsonPropertyName("verdicts")] JsonElement Verdicts,
+    [property: JsonPropertyName("messages")] IReadOnlyList<MessageView> Messages);
+
+/// <summary>A message: where it goes, how far it got, and (in an event's detail) every attempt.</summary>
+public sealed record MessageView(
+    [property: JsonPropertyName("id")] long Id,
+    [property: JsonPropertyName("event_id")] string EventId,
+    [property: JsonPropertyName("rule")] string Rule,
+    [property: JsonPropertyName("destination")] string Destination,
+    [property: JsonPropertyName("topic")] string? Topic,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("attempts")] int Attempts,
+    [property: JsonPropertyName("next_attempt_at")] DateTimeOffset? NextAttemptAt,
+    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("last_error")] string? LastError,
+    [property: JsonPropertyName("dead_reason")] string? DeadReason,
+    [property: JsonPropertyName("message")] JsonElement? Message)
+{
+    [JsonPropertyName("attempt_log")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AttemptView>? AttemptLog { get; init; }
+
+    public static MessageView From(StoredMessage m) => new(m.Id, m.EventId, m.Rule, m.Destination, m.Topic, StatusName(m.Status), m.Attempts,
+        m.Status == MessageStatus.Pending ? m.NextAttemptAt : null, m.CreatedAt, m.LastError, m.DeadReason,
+        m.Body is null ? null : JsonDocument.Parse(m.Body).RootElement.Clone());
+
+    public static string StatusName(MessageStatus status) => status switch
+    {
+        MessageStatus.Pending => "pending",
+        MessageStatus.Delivered => "delivered",
+        _ => "dead",
+    };
+}
+
+/// <summary>One delivery attempt.</summary>
+public sealed record AttemptView(
+    [property: JsonPropertyName("at")] DateTimeOffset At,
+    [property: JsonPropertyName("outcome")] string Outcome,
+    [property: JsonPropertyName("http_status")] int? HttpStatus,
+    [property: JsonPropertyName("ntfy_code")] int? NtfyCode,
+    [property: JsonPropertyName("detail")] string Detail,
+    [property: JsonPropertyName("duration_ms")] long DurationMs)
+{
+    public static AttemptView From(AttemptRecord a) => new(a.At, a.Outcome, a.HttpStatus, a.NtfyCode, a.Detail, (long)a.Duration.TotalMilliseconds);
+}
+
+/// <summary>What a replay did.</summary>
+public sealed record ReplayAnswer([property: JsonPropertyName("replayed")] int Replayed);
+
+/// <summary><c>GET /api/status</c>: queue depth by state, and each destination's health.</summary>
+public sealed record StatusView(
+    [property: JsonPropertyName("unprocessed_events")] int UnprocessedEvents,
+    [property: JsonPropertyName("messages")] IReadOnlyDictionary<string, int> Messages,
+    [property: JsonPropertyName("destinations")] IReadOnlyList<DestinationView> Destinations);
+
+/// <summary>One destination: its health and its messages by state.</summary>
+public sealed record DestinationView(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("health")] string Health,
+    [property: JsonPropertyName("reason")] string? Reason,
+    [property: JsonPropertyName("since")] DateTimeOffset? Since,
+    [property: JsonPropertyName("pending")] int Pending,
+    [property: JsonPropertyName("delivered")] int Delivered,
+    [property: JsonPropertyName("dead")] int Dead)
+{
+    public static string HealthName(DestinationMode mode) => mode switch
+    {
+        DestinationMode.Healthy => "healthy",
+        DestinationMode.Tripped => "tripped",
+        _ => "paused",
+    };
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Bridge.Cli;
+
+/// <summary><c>bridge status</c>: queue depth by state and each destination's health, from the running bridge.</summary>
+public static class StatusCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("status", "Show the running bridge's queue (events and messages by state) and each destination's health") { AdminClient.Url };
+        command.SetAction((result, ct) => RunAsync(result, Console.Out, Console.Error, ct));
+        return command;
+    }
+
+    /// <returns>0 when all is well, 2 when a destination is paused or tripped or messages are dead, 1 when the bridge cannot be asked.</returns>
+    public static async Task<int> RunAsync(ParseResult result, TextWriter output, TextWriter errors, CancellationToken ct)
+    {
+        using var client = AdminClient.Create(result, errors);
+        if (client is null) return 1;
+        if (await AdminClient.SendAsync(client, HttpMethod.Get, "/api/status", errors, ct) is not { } status) return 1;
+
+        var messages = status.GetProperty("messages");
+        output.WriteLine($"bridge at {client.BaseAddress}");
+        output.WriteLine($"  events not yet processed: {status.GetProperty("unprocessed_events").GetInt32()}");
+        output.WriteLine($"  messages: {Count(messages, "pending")} pending, {Count(messages, "delivered")} delivered, {Count(messages, "dead")} dead");
+        var trouble = Count(messages, "dead") > 0;
+        foreach (var d in status.GetProperty("destinations").EnumerateArray())
+        {
+            var health = d.GetProperty("health").GetString();
+            var reason = d.GetProperty("reason").ValueKind == JsonValueKind.String ? $" ({d.GetProperty("reason").GetString()})" : "";
+            trouble |= health != "healthy";
+            output.WriteLine($"  destination {d.GetProperty("name").GetString()}: {(health == "healthy" ? health : health!.ToUpperInvariant())}{reason}; " +
+                $"{d.GetProperty("pending").GetInt32()} pending, {d.GetProperty("delivered").GetInt32()} delivered, {d.GetProperty("dead").GetInt32()} dead");
+        }
+        if (Count(messages, "dead") > 0) output.WriteLine("  dead messages: GET /api/messages?status=dead; replay with `bridge replay --all-dead` once the cause is fixed");
+        return trouble ? 2 : 0;
+    }
+
+    private static int Count(JsonElement messages, string status) => messages.TryGetProperty(status, out var n) ? n.GetInt32() : 0;
+}

@@ -1,0 +1,101 @@
+using Bridge.Configuration;
+using Bridge.Delivery;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Bridge.Tests.Delivery;
+
+/// <summary>Tripping, pausing and probing one destination, on a fake clock.</summary>
+public sealed class DestinationHealthTests
+{
+    private static readonly DestinationConfig Ntfy = new("ntfy", new Uri("https://ntfy.example.com"), "tk_a", TimeSpan.FromSeconds(10), RetryConfig.Default);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public void FiveFailuresInARowTripTheDestinationIntoOneProbeAtATime()
+    {
+        var health = new DestinationHealth("ntfy");
+        for (var i = 0; i < 4; i++)
+        {
+            health.Started();
+            Assert.False(health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero));
+        }
+        health.Started();
+        Assert.True(health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero));
+
+        Assert.Equal(DestinationMode.Tripped, health.Mode);
+        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromSeconds(5)), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, health.Allowance(_time.GetUtcNow(), Ntfy, 4).Slots);
+        health.Started();
+        Assert.Equal(0, health.Allowance(_time.GetUtcNow(), Ntfy, 4).Slots);
+        Assert.True(health.IsProbing);
+    }
+
+    [Fact]
+    public void ProbesOfATrippedDestinationFollowItsScheduleUpToFiveMinutes()
+    {
+        var health = Tripped();
+        var waits = new List<TimeSpan>();
+        for (var i = 0; i < 6; i++)
+        {
+            var (_, wakeAt) = health.Allowance(_time.GetUtcNow(), Ntfy, 4);
+            var wait = wakeAt!.Value - _time.GetUtcNow();
+            waits.Add(wait);
+            _time.Advance(wait);
+            health.Started();
+            health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero);
+        }
+
+        Assert.Equal([5, 30, 120, 300, 300, 300], waits.Select(w => (int)w.TotalSeconds));
+    }
+
+    [Fact]
+    public void ASuccessfulProbeMakesTheDestinationHealthyWithFullConcurrency()
+    {
+        var health = Tripped();
+        _time.Advance(TimeSpan.FromSeconds(5));
+        health.Started();
+
+        Assert.True(health.Succeeded());
+        Assert.Equal(DestinationMode.Healthy, health.Mode);
+        Assert.Equal((4, (DateTimeOffset?)null), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
+    }
+
+    [Fact]
+    public void RefusedCredentialsPauseWithProbesAtLeastAMinuteApartAndAFixedTokenIsProbedAtOnce()
+    {
+        var health = new DestinationHealth("ntfy");
+        health.Started();
+
+        Assert.True(health.Refused(_time.GetUtcNow(), Ntfy, "HTTP 401, code 40101: unauthorized", TimeSpan.Zero));
+        Assert.Equal(DestinationMode.Paused, health.Mode);
+        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
+
+        var fixedToken = Ntfy with { Token = "tk_b" };
+        Assert.Equal(1, health.Allowance(_time.GetUtcNow(), fixedToken, 4).Slots);
+    }
+
+    [Fact]
+    public void A429HoldsTheDestinationEvenWhenHealthy()
+    {
+        var health = new DestinationHealth("ntfy");
+        health.Started();
+        health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 429", RetrySchedule.Hold(429, null));
+
+        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(4, health.Allowance(_time.GetUtcNow(), Ntfy, 4).Slots);
+    }
+
+    private DestinationHealth Tripped()
+    {
+        var health = new DestinationHealth("ntfy");
+        for (var i = 0; i < DestinationHealth.TripAfter; i++)
+        {
+            health.Started();
+            health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero);
+        }
+        return health;
+    }
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Bridge.Pipeline;
+using Bridge.Storage;
+using Bridge.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Bridge.Tests.EndToEnd;
+
+/// <summary>Delivery from the store: the persisted schedule across restarts, outages, dead letters, replay and paused destinations.</summary>
+public sealed class ScheduleEndToEndTests
+{
+    private static byte[] AdminLogin => TestPaths.ReadAuthentikPayload("event-login-admin.json");
+
+    private static string WithSchedule(string schedule) =>
+        EndToEndConfigs.AdminLogin.Replace("retry: { schedule: [0s, 10ms, 50ms, 50ms] }", $"retry: {{ schedule: {schedule} }}", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task ARestartDuringBackoffResumesTheScheduleWhereItWas()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        using var directory = new TempDirectory();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var config = WithSchedule("[0s, 1m, 1m]");
+        ntfy.FailNext(503);
+        DateTimeOffset due;
+        await using (var first = await BridgeTestHost.StartAsync(config, ntfy, options: new TestHostOptions(directory, time)))
+        {
+            await first.PostHookAsync("authentik", AdminLogin);
+            await first.Logs.WaitForMessageAsync("next attempt at");
+            var message = Assert.Single((await first.Store.ListMessagesAsync(new MessageFilter(), null, 10, CancellationToken.None)).Items);
+            due = message.NextAttemptAt;
+            Assert.Equal(1, message.Attempts);
+            Assert.InRange(due - time.GetUtcNow(), TimeSpan.FromSeconds(48), TimeSpan.FromSeconds(72));
+        }
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        await using var second = await BridgeTestHost.StartAsync(config, ntfy, options: new TestHostOptions(directory, time));
+        time.SetUtcNow(due);
+
+        Assert.Single(await ntfy.WaitForMessagesAsync(1));
+        await second.Logs.WaitForMessageAsync("Delivered message");
+        var delivered = Assert.Single((await second.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Delivered), null, 10, CancellationToken.None)).Items);
+        var attempts = await second.Store.GetAttemptsAsync(delivered.Id, CancellationToken.None);
+        Assert.Equal(["failed", "delivered"], attempts.Select(a => a.Outcome));
+        Assert.Equal(503, attempts[0].HttpStatus);
+        Assert.Equal(50301, attempts[0].NtfyCode);
+        // Sent when it fell due on the bridge's clock, not when the new process started.
+        Assert.True(attempts[1].At >= due, $"second attempt at {attempts[1].At:O}, due {due:O}");
+        Assert.Equal(2, ntfy.Requests);
+    }
+
+    [Fact]
+    public async Task NtfyDownForAWhileThenUpGetsEverythingInOrderPerTopic()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        await using var bridge = await BridgeTestHost.StartAsync(WithSchedule("[0s, 50ms, 100ms, 200ms, 400ms, 800ms, 1s, 1s, 1s, 1s]"), ntfy);
+        ntfy.Down = true;
+        var expected = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var node = JsonNode.Parse(AdminLogin)!;
+            node["event"]!["pk"] = $"{i:x32}";
+            using var answer = await bridge.PostHookAsync("authentik", Encoding.UTF8.GetBytes(node.ToJsonString()));
+            Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+            expected.Add(DedupeKeys.SequenceId($"id:authentik:{i:x32}", "admin-login", 0));
+        }
+        await bridge.Logs.WaitForMessageAsync("sending one probe at a time");
+
+        ntfy.Down = false;
+
+        var published = (await ntfy.WaitForMessagesAsync(20)).Select(m => m.Text("sequence_id")!).ToList();
+        Assert.Equal(expected.Order(), published.Order());
+        // Messages whose attempts never failed keep the order their events arrived in.
+        var neverFailed = new HashSet<string>();
+        foreach (var m in (await bridge.Store.ListMessagesAsync(new MessageFilter(), null, 100, CancellationToken.None)).Items)
+        {
+            var attempts = await bridge.Store.GetAttemptsAsync(m.Id, CancellationToken.None);
+            if (attempts.All(a => a.Outcome == "delivered")) neverFailed.Add(DedupeKeys.SequenceId(m.DedupeKey, m.Rule, m.Index));
+        }
+        Assert.True(neverFailed.Count >= 10, $"only {neverFailed.Count} messages were never tried while ntfy was down");
+        Assert.Equal(expected.Where(neverFailed.Contains), published.Where(neverFailed.Contains));
+    }
+
+    [Fact]
+    public async Task BadRequestIsDeadAtOnceWithNtfysCodeAndTextAndReplayDeliversItOnceFixed()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin, ntfy);
+        ntfy.FailNext(400, code: 40009, error: "invalid request: topic invalid");
+
+        await bridge.PostHookAsync("authentik", AdminLogin);
+        await bridge.Logs.WaitForMessageAsync("ntfy rejected message");
+
+        var dead = Assert.Single((await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
+        Assert.Equal("ntfy rejected it: HTTP 400, code 40009: invalid request: topic invalid", dead.DeadReason);
+        Assert.Equal(1, ntfy.Requests);
+
+        Assert.Equal(1, await bridge.Store.ReplayAsync(new MessageFilter(Id: dead.Id), DateTimeOffset.UtcNow, CancellationToken.None));
+        bridge.Services.GetRequiredService<Signal>().Set();
+
+        Assert.Single(await ntfy.WaitForMessagesAsync(1));
+        await bridge.Logs.WaitForMessageAsync("Delivered message");
+        Assert.Equal(MessageStatus.Delivered, (await bridge.Store.GetMessageAsync(dead.Id, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task RefusedTokenPausesTheDestinationKillsNothingAndAFixedTokenAfterARestartDrainsTheQueue()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        using var directory = new TempDirectory();
+        var wrongToken = EndToEndConfigs.AdminLogin.Replace("token: ${NTFY_TOKEN:-}", "token: tk_wrongwrongwrongwrongwrongwron", StringComparison.Ordinal);
+        await using (var paused = await BridgeTestHost.StartAsync(wrongToken, ntfy, options: new TestHostOptions(directory)))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                var node = JsonNode.Parse(AdminLogin)!;
+                node["event"]!["pk"] = $"{i:x32}";
+                await paused.PostHookAsync("authentik", Encoding.UTF8.GetBytes(node.ToJsonString()));
+            }
+            var log = await paused.Logs.WaitForMessageAsync("PAUSED destination");
+            Assert.Contains("40101", log.RenderMessage(), StringComparison.Ordinal);
+            await WaitUntilAsync(async () => (await paused.Store.CountAsync(CancellationToken.None)).UnprocessedEvents == 0);
+            var requests = ntfy.Requests;
+            Assert.InRange(requests, 1, 4); // the sends already under way when the first 401 came; then one probe a minute
+            var counts = (await paused.Store.CountAsync(CancellationToken.None)).Messages["ntfy"];
+            Assert.Equal(6, counts[MessageStatus.Pending]);
+            Assert.False(counts.ContainsKey(MessageStatus.Dead));
+        }
+
+        await using var fixedToken = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin, ntfy, options: new TestHostOptions(directory));
+
+        Assert.Equal(6, (await ntfy.WaitForMessagesAsync(6)).Count);
+    }
+
+    [Fact]
+    public async Task APausedMessageDiesOnlyPastMaxAgeWithThatReason()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var wrongToken = EndToEndConfigs.AdminLogin.Replace("token: ${NTFY_TOKEN:-}", "token: tk_wrongwrongwrongwrongwrongwron", StringComparison.Ordinal);
+        await using var bridge = await BridgeTestHost.StartAsync(wrongToken, ntfy, options: new TestHostOptions(Time: time));
+        await bridge.PostHookAsync("authentik", AdminLogin);
+        await bridge.Logs.WaitForMessageAsync("PAUSED destination");
+
+        time.Advance(TimeSpan.FromDays(2));
+        Assert.Empty((await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
+        time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(2));
+
+        await bridge.Logs.WaitForMessageAsync("are now dead");
+        var dead = Assert.Single((await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
+        Assert.StartsWith("undelivered after 3 d (max_age)", dead.DeadReason, StringComparison.Ordinal);
+        Assert.Contains("40101", dead.DeadReason, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!await condition()) await Task.Delay(20, timeout.Token);
+    }
+}

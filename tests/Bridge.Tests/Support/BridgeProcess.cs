@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Bridge.Tests.Support;
+
+/// <summary>
+/// The built bridge (<c>bridge.dll</c>, copied next to the tests by the project reference) running as a process of its
+/// own, so a test can kill it as hard as a power cut kills a server: SIGKILL, no shutdown code runs.
+/// </summary>
+public sealed class BridgeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private BridgeProcess(Process process, Uri url)
+    {
+        _process = process;
+        Url = url;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public Uri Url { get; }
+
+    /// <summary>What the process printed, for a failing test's message.</summary>
+    public string Output => string.Join('\n', _output);
+
+    /// <summary>Starts <c>bridge serve</c> on a free loopback port and waits until <c>/healthz</c> answers.</summary>
+    public static async Task<BridgeProcess> StartAsync(string configPath, IReadOnlyDictionary<string, string> environment, int? port = null)
+    {
+        var url = new Uri($"http://127.0.0.1:{port ?? FreePort()}");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "bridge.dll"), "serve", "--config", configPath, "--urls", url.ToString() },
+            WorkingDirectory = Path.GetDirectoryName(configPath)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
+        var process = new BridgeProcess(Process.Start(start)!, url);
+        using var client = new HttpClient { BaseAddress = url };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process._process.HasExited) throw new InvalidOperationException("the bridge exited during start-up:\n" + process.Output);
+            try
+            {
+                using var health = await client.GetAsync("/healthz");
+                if (health.StatusCode == HttpStatusCode.OK) return process;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(50);
+        }
+        await process.DisposeAsync();
+        throw new TimeoutException("the bridge did not answer /healthz within 30 s:\n" + process.Output);
+    }
+
+    /// <summary>SIGKILL: the process ends at once, mid-request, mid-commit, whatever it was doing.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
