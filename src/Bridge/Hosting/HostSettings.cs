@@ -6,4 +6,14 @@ namespace Bridge.Hosting;
 /// <param name="Urls">Semicolon-separated listen URLs.</param>
 /// <param name="ConfigureLogging">Adds to the Serilog configuration (tests capture log events this way).</param>
 /// <param name="Time">The clock; the system clock unless a test injects one.</param>
-public sealed record HostSettings(string Urls, Action<LoggerConfiguration>? ConfigureLogging = null, TimeProvider? Time = null);
+public sealed record HostSettings(string Urls, Action<LoggerConfiguration>? ConfigureLogging = null, TimeProvider? Time = null)
+{
+    /// <summary>Where a reload reads <c>${VAR}</c> from; the process environment unless a test gives its own.</summary>
+    public Configuration.EnvInterpolator? Environment { get; init; }
+
+    /// <summary>Reload the configuration when its file or a mapping changes. Default true.</summary>
+    public bool WatchConfig { get; init; } = true;
+
+    /// <summary>Quiet time after the last file change before reloading. Default 300 ms.</summary>
+    public TimeSpan ReloadDebounce { get; init; } = Configuration.ConfigReloader.DefaultDebounce;
+}

@@ -34,6 +34,9 @@ public sealed class BridgeTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The folder holding the test's <c>bridge.yaml</c> and <c>mappings/</c>, for tests that edit them.</summary>
+    public string Folder => _directory.Path;
+
     /// <param name="yaml">The config; <c>${NTFY_URL}</c>, <c>${NTFY_TOKEN}</c> and <c>${HOOK_TOKEN}</c> are provided.</param>
     /// <param name="mappings">Extra mapping files (name → source) written next to the config; the repository's mappings are copied too.</param>
     public static async Task<BridgeTestHost> StartAsync(string yaml, FakeNtfy? ntfy = null, IReadOnlyDictionary<string, string>? mappings = null)
@@ -54,7 +57,10 @@ public sealed class BridgeTestHost : IAsyncDisposable
         if (loaded.Runtime is null) throw new InvalidOperationException("test config is invalid:\n" + string.Join("\n", loaded.Errors));
 
         var logs = new TestLogSink();
-        var app = BridgeHost.Build(loaded.Runtime, new HostSettings("http://127.0.0.1:0", lc => lc.MinimumLevel.Debug().WriteTo.Sink(logs)));
+        var app = BridgeHost.Build(loaded.Runtime, new HostSettings("http://127.0.0.1:0", lc => lc.MinimumLevel.Debug().WriteTo.Sink(logs))
+        {
+            Environment = new EnvInterpolator(name => env.GetValueOrDefault(name)),
+        });
         await app.StartAsync();
         return new BridgeTestHost(app, directory, logs);
     }
