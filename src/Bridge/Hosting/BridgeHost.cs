@@ -26,8 +26,13 @@ public static class BridgeHost
 
         var services = builder.Services;
         services.AddSingleton(settings.Time ?? TimeProvider.System);
-        services.AddSingleton(new LiveRuntime(runtime));
-        services.AddSingleton(new MappingRunner(runtime.Config.MappingLimits));
+        var live = new LiveRuntime(runtime);
+        services.AddSingleton(live);
+        services.AddSingleton(sp => new MappingRunner(runtime.Config.MappingLimits, sp.GetRequiredService<TimeProvider>()));
+        var env = settings.Environment ?? EnvInterpolator.FromProcess();
+        services.AddSingleton(sp => new ConfigReloader(live, () => new ConfigSource(runtime.Config.FilePath, "").Load(env),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ConfigReloader>>(), settings.ReloadDebounce));
+        if (settings.WatchConfig) services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         services.AddSingleton(sp => OpenStore(runtime.Config.Storage, settings, sp));
         services.AddSingleton<Signal>();
         services.AddSingleton<DurableEventQueue>();

@@ -11,4 +11,13 @@ public sealed record HostSettings(string Urls, Action<LoggerConfiguration>? Conf
 {
     /// <summary>Wraps the store the host opens (tests observe or break commits this way); null uses it as it is.</summary>
     public Func<IBridgeStore, IBridgeStore>? WrapStore { get; init; }
+
+    /// <summary>Where a reload reads <c>${VAR}</c> from; the process environment unless a test gives its own.</summary>
+    public Configuration.EnvInterpolator? Environment { get; init; }
+
+    /// <summary>Reload the configuration when its file or a mapping changes. Default true.</summary>
+    public bool WatchConfig { get; init; } = true;
+
+    /// <summary>Quiet time after the last file change before reloading. Default 300 ms.</summary>
+    public TimeSpan ReloadDebounce { get; init; } = Configuration.ConfigReloader.DefaultDebounce;
 }

@@ -21,6 +21,9 @@ internal static class MappingSandbox
     // The `bridge` helpers (helpers.js), parsed once for the process; each engine only runs them.
     private static readonly Prepared<Acornima.Ast.Script> Helpers = LoadHelpers();
 
+    /// <summary>The prepared helpers script (for the benchmarks, which build engines of their own).</summary>
+    internal static Prepared<Acornima.Ast.Script> HelpersScript => Helpers;
+
     /// <summary>The script's <c>map</c> function, or undefined when it defines none.</summary>
     public static JsValue FindMap(Engine engine) => engine.Evaluate(MapLookup);
 

@@ -72,7 +72,11 @@ public sealed class BridgeTestHost : IAsyncDisposable
         if (loaded.Runtime is null) throw new InvalidOperationException("test config is invalid:\n" + string.Join("\n", loaded.Errors));
 
         var logs = new TestLogSink();
-        var settings = new HostSettings("http://127.0.0.1:0", lc => lc.MinimumLevel.Debug().WriteTo.Sink(logs), options?.Time) { WrapStore = options?.WrapStore };
+        var settings = new HostSettings("http://127.0.0.1:0", lc => lc.MinimumLevel.Debug().WriteTo.Sink(logs), options?.Time)
+        {
+            WrapStore = options?.WrapStore,
+            Environment = new EnvInterpolator(name => env.GetValueOrDefault(name)),
+        };
         var app = BridgeHost.Build(loaded.Runtime, settings);
         await app.StartAsync();
         return new BridgeTestHost(app, directory, options?.Directory is null, logs);
