@@ -190,7 +190,7 @@ public static class MappingTestReader
     {
         foreach (var (key, _) in node.Children)
         {
-            var name = ((YamlScalarNode)key).Value ?? "";
+            var name = key is YamlScalarNode scalar ? scalar.Value ?? "" : key.ToString();
             if (!known.Contains(name, StringComparer.Ordinal))
                 problems.Add($"line {key.Start.Line}: unknown key '{prefix}{name}' (known keys: {string.Join(", ", known)})");
         }

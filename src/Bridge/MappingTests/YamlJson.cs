@@ -26,7 +26,7 @@ internal static class YamlJson
         foreach (var (key, value) in map.Children)
         {
             // A repeated key keeps the last value, as YAML parsers that allow it do.
-            o[((YamlScalarNode)key).Value ?? ""] = ToJson(value);
+            o[key is YamlScalarNode name ? name.Value ?? "" : key.ToString()] = ToJson(value);
         }
         return o;
     }
