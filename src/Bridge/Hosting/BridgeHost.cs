@@ -26,6 +26,7 @@ public static class BridgeHost
         services.AddSingleton(settings.Time ?? TimeProvider.System);
         services.AddSingleton(new LiveRuntime(runtime));
         services.AddSingleton(new MappingRunner(runtime.Config.MappingLimits));
+        services.AddHookSecurity();
         services.AddSingleton<IEventQueue, InMemoryEventQueue>();
         services.AddSingleton<IDeliveryQueue, InMemoryDeliveryQueue>();
         services.AddSingleton<DestinationSenders>();

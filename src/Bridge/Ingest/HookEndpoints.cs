@@ -18,32 +18,27 @@ public static class HookEndpoints
     }
 
     private static async Task<Results<Accepted<HookAccepted>, ProblemHttpResult>> ReceiveAsync(
-        string source, HttpContext http, LiveRuntime live, IEventQueue queue, TimeProvider time, ILoggerFactory loggers)
+        string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, ILoggerFactory loggers)
     {
         var log = loggers.CreateLogger(typeof(HookEndpoints).FullName!);
         var runtime = live.Current;
         if (!runtime.Config.Sources.TryGetValue(source, out var sourceConfig))
             return Problem(404, "Unknown source", $"no source named '{source}' is configured");
 
-        if (SourceAuthenticator.Check(sourceConfig, http.Request) is { } denied)
+        var admission = await gate.AdmitAsync(sourceConfig, runtime.Config.Server.Limits, http);
+        if (admission.Refusal is { } refused)
         {
-            log.LogWarning("Refused a hook for {Source} from {RemoteIp}: {Reason}", source, http.Connection.RemoteIpAddress, denied.Detail);
-            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"bridge\"";
-            return Problem(401, "Unauthorized", denied.Detail);
+            log.LogWarning("Refused a hook for {Source} from {RemoteIp}: {Reason}", source, http.Connection.RemoteIpAddress, refused.Detail);
+            if (refused.Challenge is not null) http.Response.Headers.WWWAuthenticate = refused.Challenge;
+            return Problem(refused.Status, refused.Title, refused.Detail);
         }
 
-        var (document, problem) = await HookBodyReader.ReadAsync(http.Request, HookBodyReader.DefaultMaxBytes, http.RequestAborted);
-        if (problem is not null)
-        {
-            log.LogWarning("Refused a hook for {Source}: {Reason}", source, problem.Detail);
-            return Problem(problem.Status, problem.Title, problem.Detail);
-        }
-
-        using (document)
+        using (var document = admission.Document)
         {
             var normalized = EventNormalizer.Normalize(sourceConfig, document!.RootElement, time);
             if (normalized.Error is { } shape)
             {
+                admission.Claim?.Release();
                 log.LogWarning("Refused a hook for {Source}: {Reason}", source, shape.Message);
                 return Problem(422, "Unrecognised event shape", shape.Message);
             }
@@ -51,6 +46,7 @@ public static class HookEndpoints
             var verdicts = runtime.Rules.Evaluate(e);
             if (!await queue.TryAcceptAsync(new AcceptedEvent(e, verdicts, runtime, time.GetUtcNow()), http.RequestAborted))
             {
+                admission.Claim?.Release();
                 log.LogError("Queue full: refused event {EventId} from {Source}; the sender will retry", e.Id, source);
                 http.Response.Headers.RetryAfter = "30";
                 return Problem(503, "Queue full", "the bridge cannot take more events right now; retry later");

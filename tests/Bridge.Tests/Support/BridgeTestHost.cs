@@ -36,7 +36,14 @@ public sealed class BridgeTestHost : IAsyncDisposable
 
     /// <param name="yaml">The config; <c>${NTFY_URL}</c>, <c>${NTFY_TOKEN}</c> and <c>${HOOK_TOKEN}</c> are provided.</param>
     /// <param name="mappings">Extra mapping files (name → source) written next to the config; the repository's mappings are copied too.</param>
-    public static async Task<BridgeTestHost> StartAsync(string yaml, FakeNtfy? ntfy = null, IReadOnlyDictionary<string, string>? mappings = null)
+    /// <param name="time">The bridge's clock; the system clock when null.</param>
+    /// <param name="environment">More variables for <c>${VAR}</c> in the config (secrets, typically).</param>
+    public static async Task<BridgeTestHost> StartAsync(
+        string yaml,
+        FakeNtfy? ntfy = null,
+        IReadOnlyDictionary<string, string>? mappings = null,
+        TimeProvider? time = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var directory = new TempDirectory();
         foreach (var file in Directory.EnumerateFiles(TestPaths.Mappings))
@@ -50,11 +57,12 @@ public sealed class BridgeTestHost : IAsyncDisposable
             ["NTFY_TOKEN"] = ntfy?.Token ?? "",
             ["HOOK_TOKEN"] = HookToken,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) env[name] = value;
         var loaded = BridgeRuntime.Compile(ConfigLoader.LoadFile(configPath, new EnvInterpolator(name => env.GetValueOrDefault(name))));
         if (loaded.Runtime is null) throw new InvalidOperationException("test config is invalid:\n" + string.Join("\n", loaded.Errors));
 
         var logs = new TestLogSink();
-        var app = BridgeHost.Build(loaded.Runtime, new HostSettings("http://127.0.0.1:0", lc => lc.MinimumLevel.Debug().WriteTo.Sink(logs)));
+        var app = BridgeHost.Build(loaded.Runtime, new HostSettings("http://127.0.0.1:0", lc => lc.MinimumLevel.Debug().WriteTo.Sink(logs), time));
         await app.StartAsync();
         return new BridgeTestHost(app, directory, logs);
     }
@@ -65,6 +73,14 @@ public sealed class BridgeTestHost : IAsyncDisposable
         var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/{source}") { Content = new ByteArrayContent(body) };
         if (contentType.Length > 0) request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return Client.SendAsync(request);
+    }
+
+    /// <summary>POSTs exactly <paramref name="body"/> to <c>/hooks/{source}</c> with the given headers and nothing else.</summary>
+    public Task<HttpResponseMessage> PostRawAsync(string pathAndQuery, byte[] body, params (string Name, string Value)[] headers)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new ByteArrayContent(body) };
+        foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
         return Client.SendAsync(request);
     }
 
