@@ -1,6 +1,7 @@
 using Bridge.Configuration;
 using Bridge.Delivery;
 using Bridge.Ingest;
+using Bridge.Ingest.Limits;
 using Bridge.Mappings;
 using Bridge.Pipeline;
 using Serilog;
@@ -14,7 +15,7 @@ public static class BridgeHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Config.BaseDirectory });
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = HookBodyReader.DefaultMaxBytes);
+        builder.WebHost.ConfigureKestrel(k => KestrelLimits.Apply(k.Limits, runtime.Config.Server.Limits));
         // Each host owns its logger rather than the process-wide static one, so hosts side by side (tests) keep their logs apart.
         builder.Services.AddSerilog(lc =>
         {
@@ -26,7 +27,7 @@ public static class BridgeHost
         services.AddSingleton(settings.Time ?? TimeProvider.System);
         services.AddSingleton(new LiveRuntime(runtime));
         services.AddSingleton(new MappingRunner(runtime.Config.MappingLimits));
-        services.AddHookSecurity();
+        services.AddEdge();
         services.AddSingleton<IEventQueue, InMemoryEventQueue>();
         services.AddSingleton<IDeliveryQueue, InMemoryDeliveryQueue>();
         services.AddSingleton<DestinationSenders>();
@@ -36,8 +37,10 @@ public static class BridgeHost
         services.AddHealthChecks();
 
         var app = builder.Build();
+        app.UseEdge();
         app.UseSerilogRequestLogging();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.MapHealthChecks("/healthz");
         app.MapHooks();
         return app;

@@ -145,6 +145,21 @@ public sealed class HookEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NoBadInputReachesTheCatchAllErrorHandler()
+    {
+        string[] bodies = ["", "{", "[]", "null", "{\"a\":1,\"a\":2}", "{\"a\":\"\\ud800\"}", "{\"a\":1e999}", "{\"event\": []}", "{\"event\": {\"user\": 5}}"];
+        foreach (var body in bodies)
+        {
+            using var response = await _bridge.PostHookAsync("authentik", Encoding.UTF8.GetBytes(body));
+            Assert.InRange((int)response.StatusCode, 200, 499);
+        }
+        using var notUtf8 = await _bridge.PostHookAsync("authentik", [0x7B, 0xFF, 0x7D]);
+        Assert.Equal(HttpStatusCode.BadRequest, notUtf8.StatusCode);
+
+        Assert.DoesNotContain(_bridge.Logs.Events, e => e.MessageTemplate.Text == Bridge.Hosting.UnexpectedErrorHandler.LogMessage);
+    }
+
+    [Fact]
     public async Task HealthzAnswersOkOnceStarted()
     {
         using var response = await _bridge.Client.GetAsync("/healthz");

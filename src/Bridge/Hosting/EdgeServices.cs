@@ -1,0 +1,28 @@
+using Bridge.Configuration;
+using Bridge.Ingest;
+using Bridge.Ingest.Limits;
+
+namespace Bridge.Hosting;
+
+/// <summary>The outer ring of the host: the catch-all error handler, the hook guards and their limits.</summary>
+public static class EdgeServices
+{
+    public static IServiceCollection AddEdge(this IServiceCollection services)
+    {
+        services.AddExceptionHandler<UnexpectedErrorHandler>();
+        services.AddHookSecurity();
+        services.AddHookRateLimits();
+        return services;
+    }
+
+    /// <summary>First in the pipeline, so an exception anywhere after it is answered by it.</summary>
+    public static WebApplication UseEdge(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // The handler logs what it handles; the middleware's own "unhandled exception" line would repeat it.
+            SuppressDiagnosticsCallback = _ => true,
+        });
+        return app;
+    }
+}
