@@ -37,7 +37,7 @@ public static class BridgeHost
         services.AddHealthChecks();
 
         var app = builder.Build();
-        app.UseEdge();
+        app.UseEdge(runtime.Config.Server);
         app.UseSerilogRequestLogging();
         app.UseStatusCodePages();
         app.UseRateLimiter();

@@ -15,14 +15,18 @@ public static class EdgeServices
         return services;
     }
 
-    /// <summary>First in the pipeline, so an exception anywhere after it is answered by it.</summary>
-    public static WebApplication UseEdge(this WebApplication app)
+    /// <summary>
+    /// First in the pipeline: the error handler, so an exception anywhere after it is answered by it; then the
+    /// client address from trusted proxies, so allow-lists, rate limits and logs all see the real client.
+    /// </summary>
+    public static WebApplication UseEdge(this WebApplication app, ServerConfig server)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             // The handler logs what it handles; the middleware's own "unhandled exception" line would repeat it.
             SuppressDiagnosticsCallback = _ => true,
         });
+        if (TrustedProxies.Options(server) is { } forwarded) app.UseForwardedHeaders(forwarded);
         return app;
     }
 }
