@@ -16,16 +16,19 @@ public static class BridgeHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Config.BaseDirectory });
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(k => KestrelLimits.Apply(k.Limits, runtime.Config.Server.Limits));
+        var live = new LiveRuntime(runtime);
         // Each host owns its logger rather than the process-wide static one, so hosts side by side (tests) keep their logs apart.
         builder.Services.AddSerilog(lc =>
         {
             BridgeLogging.Configure(lc);
             settings.ConfigureLogging?.Invoke(lc);
+            // Last, so it sees the properties every other enricher added.
+            lc.Enrich.With(new SecretRedactor(live));
         }, preserveStaticLogger: true);
 
         var services = builder.Services;
         services.AddSingleton(settings.Time ?? TimeProvider.System);
-        services.AddSingleton(new LiveRuntime(runtime));
+        services.AddSingleton(live);
         services.AddSingleton(new MappingRunner(runtime.Config.MappingLimits));
         services.AddEdge();
         services.AddSingleton<IEventQueue, InMemoryEventQueue>();
