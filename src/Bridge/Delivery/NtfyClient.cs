@@ -29,6 +29,7 @@ public sealed class NtfyClient : IMessageSender, IDisposable
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectTimeout = destination.Timeout,
+            SslOptions = DestinationTls.ClientOptions(destination),
         })
         {
             // The pipeline's per-attempt timeout governs; HttpClient's own would cut across retries.

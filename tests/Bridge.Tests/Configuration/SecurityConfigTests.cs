@@ -127,6 +127,33 @@ public sealed class SecurityConfigTests
     }
 
     [Fact]
+    public void ACaFileIsResolvedNextToTheConfigAndChecked()
+    {
+        using var dir = new TempDirectory();
+        using var ca = TestCertificates.CreateCa("Config Test CA");
+        dir.Write("certs/ca.pem", ca.ExportCertificatePem());
+        dir.Write("certs/empty.pem", "# nothing here\n");
+        const string destinations = """
+            destinations:
+              good: { url: "https://ntfy.internal", ca_file: certs/ca.pem }
+              missing: { url: "https://ntfy.internal", ca_file: certs/none.pem }
+              empty: { url: "https://ntfy.internal", ca_file: certs/empty.pem }
+              plain: { url: "http://ntfy.internal", ca_file: certs/ca.pem }
+            sources:
+              hook: { token: t-0001 }
+
+            """;
+
+        var result = ConfigLoader.Load(destinations, null, dir.Path, new EnvInterpolator(_ => null));
+        var errors = result.Errors.Select(e => e.ToString()).ToList();
+
+        Assert.Contains(errors, e => e.StartsWith("destinations.missing.ca_file: cannot read", StringComparison.Ordinal) && e.Contains("none.pem", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("destinations.empty.ca_file:", StringComparison.Ordinal) && e.Contains("holds no certificate", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("destinations.plain.ca_file: only applies to an https url", StringComparison.Ordinal));
+        Assert.Equal(3, errors.Count);
+    }
+
+    [Fact]
     public void ServerLimitsHaveSafeDefaults()
     {
         var server = Load("  hook: { token: t-0001 }").Config!.Server;
