@@ -29,7 +29,7 @@ public static class HookBodyReader
     /// </summary>
     public static async Task<(ReadOnlyMemory<byte> Body, BodyProblem? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken ct)
     {
-        if (request.ContentLength > maxBytes) return (default, TooLarge(maxBytes));
+        if (request.ContentLength > maxBytes) return (default, TooLarge(request, maxBytes));
         // The server's own limit is the start-up value; this request's source may allow less or, after a reload, more.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes + 1L;
 
@@ -43,14 +43,14 @@ public static class HookBodyReader
                 var read = await stream.ReadAsync(memory, ct);
                 if (read == 0) break;
                 buffer.Advance(read);
-                if (buffer.WrittenCount > maxBytes) return (default, TooLarge(maxBytes));
+                if (buffer.WrittenCount > maxBytes) return (default, TooLarge(request, maxBytes));
             }
         }
         catch (BadHttpRequestException e)
         {
             // The server's verdict on the body's framing or pace (a malformed chunk, a client sending too slowly).
             return (default, e.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? TooLarge(maxBytes)
+                ? TooLarge(request, maxBytes)
                 : new BodyProblem(e.StatusCode, "Unreadable body", $"the body could not be read: {e.Message}"));
         }
         return (buffer.WrittenMemory, null);
@@ -91,6 +91,11 @@ public static class HookBodyReader
 
     private static ReadOnlySpan<byte> JsonWhitespace => [(byte)' ', (byte)'\t', (byte)'\r', (byte)'\n'];
 
-    private static BodyProblem TooLarge(int maxBytes) =>
-        new(413, "Body too large", $"the body is larger than {maxBytes} bytes");
+    private static BodyProblem TooLarge(HttpRequest request, int maxBytes)
+    {
+        // The rest of the body stays unread, and the server would drop the connection rather than read it: say so,
+        // so the client does not send its next request down a connection about to close.
+        request.HttpContext.Response.Headers.Connection = "close";
+        return new BodyProblem(413, "Body too large", $"the body is larger than {maxBytes} bytes");
+    }
 }

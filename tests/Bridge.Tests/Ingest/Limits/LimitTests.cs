@@ -115,6 +115,22 @@ public sealed class LimitTests
     }
 
     [Fact]
+    public async Task AnOversizedBodyClosesItsConnectionSoTheNextRequestIsNotLost()
+    {
+        await using var bridge = await BridgeTestHost.StartAsync(Config("{ max_body: 64KB, per_client: none }"));
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var big = await bridge.PostHookAsync("other", new byte[200_000]);
+            using var next = await bridge.PostHookAsync("other", "{}"u8.ToArray());
+
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+            Assert.True(big.Headers.ConnectionClose);
+            Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task NestingOverTheConfiguredDepthIs400()
     {
         await using var bridge = await BridgeTestHost.StartAsync(Config("{ max_depth: 4 }"));
