@@ -43,7 +43,7 @@ public static class ServeCommand
         if (source.IsEmbeddedSample)
             log.LogWarning("Running the embedded sample config: fine for trying the bridge, not for production (write a bridge.yaml; see docs/setup.md)");
         foreach (var s in c.Sources.Values)
-            log.LogInformation("Source {Source} ({Format}) at POST /hooks/{Source}, {Auth}", s.Name, s.Format, s.Name, s.AuthNone ? "no authentication" : $"{s.Tokens.Count} token(s)");
+            log.LogInformation("Source {Source} ({Format}) at POST /hooks/{Source}, {Auth}", s.Name, s.Format, s.Name, Ingest.Auth.AuthSummary.Describe(s));
         foreach (var d in c.Destinations.Values)
             log.LogInformation("Destination {Destination}: {Target}", d.Name, d.IsDryRun ? "dry-run (no url: messages are logged, not sent)" : d.Url!.ToString());
         log.LogInformation("{Count} rules: {Rules}", c.Rules.Count, c.Rules.Select(r => r.Name));

@@ -27,6 +27,12 @@ public sealed record ServerConfig(string Urls)
     /// clients only.
     /// </summary>
     public string? AdminToken { get; init; }
+
+    /// <summary>What senders may make the bridge do (<c>server.limits</c>).</summary>
+    public IngestLimitsConfig Limits { get; init; } = IngestLimitsConfig.Default;
+
+    /// <summary>Proxies whose <c>X-Forwarded-For</c> is believed. Empty (the default): the header is ignored.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 }
 
 /// <summary>An ntfy server messages are delivered to.</summary>
@@ -38,6 +44,9 @@ public sealed record DestinationConfig(string Name, Uri? Url, string? Token, Tim
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
     public bool IsDryRun => Url is null;
+
+    /// <summary>A PEM file of CA certificates that alone are trusted for this destination (a private CA); null: the system's.</summary>
+    public string? CaFile { get; init; }
 }
 
 /// <summary>The persisted schedule of a destination's delivery attempts.</summary>
@@ -78,7 +87,17 @@ public sealed record SourceConfig(
     IReadOnlyList<string> Tokens,
     bool AuthNone,
     string? ActionPath,
-    string? BaseUrl);
+    string? BaseUrl)
+{
+    /// <summary>Methods from <c>auth:</c> besides <see cref="Tokens"/>; a request passes when any method accepts it.</summary>
+    public IReadOnlyList<AuthMethodConfig> Auth { get; init; } = [];
+
+    /// <summary>Client addresses allowed to send (<c>allow_from</c>); empty: any.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> AllowFrom { get; init; } = [];
+
+    /// <summary>Requests to this source from all clients together (<c>rate_limit</c>); null: unlimited.</summary>
+    public RateLimitConfig? RateLimit { get; init; }
+}
 
 /// <summary>One rule: when <see cref="Match"/> matches and <see cref="Unless"/> does not, run the mapping.</summary>
 /// <param name="Mapping">A file in the mappings folder; null for the built-in default mapping.</param>

@@ -14,15 +14,15 @@ public sealed record ConfigLoadResult(BridgeConfig? Config, IReadOnlyList<Config
 public static partial class ConfigLoader
 {
     private static readonly string[] TopKeys = ["server", "mappings_dir", "mapping_limits", "destinations", "sources", "rules", "storage"];
-    private static readonly string[] ServerKeys = ["urls", "admin_token", "admin_token_file"];
+    private static readonly string[] ServerKeys = ["urls", "admin_token", "admin_token_file", "limits", "trusted_proxies"];
     private static readonly string[] LimitKeys = ["timeout", "max_statements", "memory", "max_recursion", "max_concurrency"];
-    private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry"];
+    private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry", "ca_file"];
     private static readonly string[] RetryKeys = ["schedule", "jitter", "max_age"];
     private static readonly string[] StorageKeys = ["path", "retention", "dedupe_window"];
 
     /// <summary>The in-process backoff keys of the first version; the persisted schedule replaced them.</summary>
     private static readonly string[] FormerRetryKeys = ["attempts", "delay", "max_delay"];
-    private static readonly string[] SourceKeys = ["format", "token", "token_file", "auth", "action_field", "base_url"];
+    private static readonly string[] SourceKeys = ["format", "token", "token_file", "auth", "action_field", "base_url", "allow_from", "rate_limit"];
     private static readonly string[] RuleKeys = ["name", "source", "match", "unless", "mapping", "destination", "topic", "stop"];
 
     /// <param name="yaml">The file's text.</param>
@@ -83,8 +83,10 @@ public static partial class ConfigLoader
         if (section is null) return new ServerConfig(ServerConfig.DefaultUrls);
         var urls = section.Text("urls") ?? ServerConfig.DefaultUrls;
         var adminToken = section.Secret("admin_token");
+        var limits = ReadIngestLimits(section.Section("limits"));
+        var proxies = ReadNetworks(section, "trusted_proxies");
         section.ReportUnknownKeys(ServerKeys);
-        return new ServerConfig(urls) { AdminToken = adminToken };
+        return new ServerConfig(urls) { AdminToken = adminToken, Limits = limits, TrustedProxies = proxies };
     }
 
     private static MappingLimitsConfig ReadLimits(YamlSection? section)
@@ -110,9 +112,10 @@ public static partial class ConfigLoader
             var token = section.Secret("token");
             var timeout = section.Duration("timeout", min: TimeSpan.FromMilliseconds(100)) ?? DestinationConfig.DefaultTimeout;
             var retry = ReadRetry(section.Section("retry"));
+            var caFile = ReadCaFile(section, url);
             section.ReportUnknownKeys(DestinationKeys);
             if (url is null) warnings.Add($"destinations.{name}: no url, so this destination is a dry-run: messages are logged, not sent");
-            result[name] = new DestinationConfig(name, url, token, timeout, retry);
+            result[name] = new DestinationConfig(name, url, token, timeout, retry) { CaFile = caFile };
         }
         return result;
     }
@@ -226,24 +229,32 @@ public static partial class ConfigLoader
             var tokens = section.StringOrList("token") ?? [];
             var tokenGiven = section.Has("token") || section.Has("token_file");
             var tokenFile = section.SecretFile("token_file");
-            var auth = section.Text("auth");
+            var authSetting = ReadAuth(section);
+            var auth = authSetting.Keyword;
             var actionField = section.Text("action_field");
             var baseUrl = section.Text("base_url");
+            var allowFrom = ReadNetworks(section, "allow_from");
+            var rateLimit = ReadRateLimit(section, "rate_limit", null, allowNone: false);
             section.ReportUnknownKeys(SourceKeys);
 
             if (tokenFile is not null) tokens = [.. tokens, tokenFile];
             tokens = [.. tokens.Where(t => t.Length > 0)];
             var authNone = auth == "none";
-            if (auth is not null && !authNone) section.Error("auth", $"\"{auth}\" is not supported; the only value is 'none' (tokens go in 'token')");
+            if (auth is not null && !authNone) section.Error("auth", $"\"{auth}\" is not supported: write 'none', or a mapping of methods (bearer, query, basic, github, standard_webhooks, hmac); tokens may also go in 'token'");
             if (authNone && tokens.Count > 0) section.Error("auth", "'auth: none' and a token contradict each other; remove one");
             if (!authNone && tokenGiven && tokens.Count == 0 && section.ErrorCount == errorsBeforeTokens)
                 section.Error("token", "is empty: every request would be refused (is the environment variable behind it set?)");
-            if (!authNone && !tokenGiven && auth is null)
-                section.Error("token", "required: a token senders must present (or 'auth: none' to accept anyone, which is not recommended)");
+            if (!authNone && !tokenGiven && auth is null && !authSetting.IsMapping)
+                section.Error("token", "required: a token senders must present, or methods under 'auth' (or 'auth: none' to accept anyone, which is not recommended)");
             if (authNone) warnings.Add($"sources.{name}: 'auth: none' accepts events from anyone who can reach the bridge");
             if (actionField is not null && format != SourceFormat.Json) section.Error("action_field", "only applies to 'format: json' sources");
             if (baseUrl is not null && !Uri.TryCreate(baseUrl, UriKind.Absolute, out _)) section.Error("base_url", $"\"{baseUrl}\" is not an absolute URL");
-            result[name] = new SourceConfig(name, format, tokens, authNone, actionField, baseUrl?.TrimEnd('/'));
+            result[name] = new SourceConfig(name, format, tokens, authNone, actionField, baseUrl?.TrimEnd('/'))
+            {
+                Auth = authSetting.Methods,
+                AllowFrom = allowFrom,
+                RateLimit = rateLimit,
+            };
         }
         return result;
     }

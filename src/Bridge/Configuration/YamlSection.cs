@@ -65,6 +65,31 @@ public sealed class YamlSection
         return file is null ? null : _context.ReadSecretFile(file, ChildPath(fileKey), Find(fileKey)!);
     }
 
+    /// <summary>
+    /// Secrets for rotation: <c>key</c> (one value or a list) and <c>key_file</c> (one path or a list), all together;
+    /// null when both are absent. Empty values are kept, so the caller can say which setting came out empty.
+    /// </summary>
+    public IReadOnlyList<string>? SecretList(string key)
+    {
+        var fileKey = key + "_file";
+        var inline = StringOrList(key);
+        var fileNode = Take(fileKey);
+        if (fileNode is null || IsNull(fileNode)) return inline;
+        var files = _context.StringOrList(fileNode, ChildPath(fileKey)) ?? [];
+        var secrets = new List<string>(inline ?? []);
+        foreach (var file in files)
+        {
+            if (_context.ReadSecretFile(file, ChildPath(fileKey), fileNode) is { } secret) secrets.Add(secret);
+        }
+        return secrets;
+    }
+
+    /// <summary>A path from the file, resolved against the config file's folder.</summary>
+    public string ResolvePath(string path) => _context.ResolvePath(path);
+
+    /// <summary>Whether the key holds a mapping (rather than a single value or a list).</summary>
+    public bool IsMapping(string key) => Find(key) is YamlMappingNode;
+
     /// <summary>One string or a list of strings; null when absent.</summary>
     public IReadOnlyList<string>? StringOrList(string key)
     {

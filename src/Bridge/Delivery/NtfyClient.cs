@@ -31,6 +31,7 @@ public sealed class NtfyClient : IMessageSender, IDisposable
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectTimeout = destination.Timeout,
+            SslOptions = DestinationTls.ClientOptions(destination),
         })
         {
             // The pipeline's per-attempt timeout governs; HttpClient's own would cut across the reset retry.

@@ -2,6 +2,7 @@ using Bridge.Admin;
 using Bridge.Configuration;
 using Bridge.Delivery;
 using Bridge.Ingest;
+using Bridge.Ingest.Limits;
 using Bridge.Mappings;
 using Bridge.Pipeline;
 using Bridge.Storage;
@@ -16,17 +17,19 @@ public static class BridgeHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Config.BaseDirectory });
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = HookBodyReader.DefaultMaxBytes);
+        builder.WebHost.ConfigureKestrel(k => KestrelLimits.Apply(k.Limits, runtime.Config.Server.Limits));
+        var live = new LiveRuntime(runtime);
         // Each host owns its logger rather than the process-wide static one, so hosts side by side (tests) keep their logs apart.
         builder.Services.AddSerilog(lc =>
         {
             BridgeLogging.Configure(lc);
             settings.ConfigureLogging?.Invoke(lc);
+            // Last, so it sees the properties every other enricher added.
+            lc.Enrich.With(new SecretRedactor(live));
         }, preserveStaticLogger: true);
 
         var services = builder.Services;
         services.AddSingleton(settings.Time ?? TimeProvider.System);
-        var live = new LiveRuntime(runtime);
         services.AddSingleton(live);
         services.AddSingleton(sp => new MappingRunner(runtime.Config.MappingLimits, sp.GetRequiredService<TimeProvider>()));
         var env = settings.Environment ?? EnvInterpolator.FromProcess();
@@ -38,6 +41,7 @@ public static class BridgeHost
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
         services.AddSingleton<AdminAccess>();
+        services.AddEdge();
         services.AddSingleton<DestinationSenders>();
         services.AddSingleton<DeliveryWorker>();
         services.AddHostedService<EventProcessor>();
@@ -49,8 +53,10 @@ public static class BridgeHost
         var app = builder.Build();
         // Opened now, so a store that cannot be opened stops the start-up with its reason instead of failing requests.
         app.Services.GetRequiredService<IBridgeStore>();
+        app.UseEdge(runtime.Config.Server);
         app.UseSerilogRequestLogging();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.MapHealthChecks("/healthz");
         app.MapHooks();
         app.MapAdmin();

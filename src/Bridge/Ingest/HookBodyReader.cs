@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Bridge.Ingest;
 
@@ -18,31 +19,59 @@ public static class HookBodyReader
     /// <returns>The parsed document (the caller disposes it), or a problem.</returns>
     public static async Task<(JsonDocument? Document, BodyProblem? Problem)> ReadAsync(HttpRequest request, int maxBytes, CancellationToken ct)
     {
-        if (request.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
+        var (body, problem) = await ReadBytesAsync(request, maxBytes, ct);
+        return problem is null ? Parse(body) : (null, problem);
+    }
+
+    /// <summary>
+    /// Reads the body as the exact bytes received (signatures are computed over them), refusing more than
+    /// <paramref name="maxBytes"/> as soon as it is clear, without reading the rest.
+    /// </summary>
+    public static async Task<(ReadOnlyMemory<byte> Body, BodyProblem? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken ct)
+    {
+        if (request.ContentLength > maxBytes) return (default, TooLarge(request, maxBytes));
+        // The server's own limit is the start-up value; this request's source may allow less or, after a reload, more.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes + 1L;
 
         var buffer = new ArrayBufferWriter<byte>(request.ContentLength is > 0 and var n ? (int)n : 4096);
         var stream = request.Body;
-        while (true)
+        try
         {
-            var memory = buffer.GetMemory(4096);
-            var read = await stream.ReadAsync(memory, ct);
-            if (read == 0) break;
-            buffer.Advance(read);
-            if (buffer.WrittenCount > maxBytes) return (null, TooLarge(maxBytes));
+            while (true)
+            {
+                var memory = buffer.GetMemory(4096);
+                var read = await stream.ReadAsync(memory, ct);
+                if (read == 0) break;
+                buffer.Advance(read);
+                if (buffer.WrittenCount > maxBytes) return (default, TooLarge(request, maxBytes));
+            }
         }
-
-        return Parse(buffer.WrittenMemory);
+        catch (BadHttpRequestException e)
+        {
+            // The server's verdict on the body's framing or pace (a malformed chunk, a client sending too slowly).
+            return (default, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? TooLarge(request, maxBytes)
+                : new BodyProblem(e.StatusCode, "Unreadable body", $"the body could not be read: {e.Message}"));
+        }
+        return (buffer.WrittenMemory, null);
     }
 
     /// <summary>Parses a whole body; shared by the endpoint and <c>bridge try</c> so both judge a payload alike.</summary>
-    public static (JsonDocument? Document, BodyProblem? Problem) Parse(ReadOnlyMemory<byte> body)
+    public static (JsonDocument? Document, BodyProblem? Problem) Parse(ReadOnlyMemory<byte> body) => Parse(body, MaxDepth);
+
+    /// <inheritdoc cref="Parse(ReadOnlyMemory{byte})"/>
+    public static (JsonDocument? Document, BodyProblem? Problem) Parse(ReadOnlyMemory<byte> body, int maxDepth)
     {
-        if (body.IsEmpty) return (null, new BodyProblem(400, "Empty body", "the request has no body: send the event as a JSON object"));
+        // JSON text may start with a UTF-8 byte order mark (RFC 8259 lets parsers ignore it); the parser would not.
+        if (body.Span.StartsWith(Utf8Bom)) body = body[Utf8Bom.Length..];
+        if (body.Span.Trim(JsonWhitespace).IsEmpty) return (null, new BodyProblem(400, "Empty body", "the request has no body: send the event as a JSON object"));
+        if (BodyText.Check(body.Span) is { } encoding) return (null, encoding);
 
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
+            if (BodyText.CheckValues(body.Span, maxDepth) is { } value) return (null, value);
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = maxDepth, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -58,6 +87,15 @@ public static class HookBodyReader
         return (document, null);
     }
 
-    private static BodyProblem TooLarge(int maxBytes) =>
-        new(413, "Body too large", $"the body is larger than {maxBytes} bytes");
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    private static ReadOnlySpan<byte> JsonWhitespace => [(byte)' ', (byte)'\t', (byte)'\r', (byte)'\n'];
+
+    private static BodyProblem TooLarge(HttpRequest request, int maxBytes)
+    {
+        // The rest of the body stays unread, and the server would drop the connection rather than read it: say so,
+        // so the client does not send its next request down a connection about to close.
+        request.HttpContext.Response.Headers.Connection = "close";
+        return new BodyProblem(413, "Body too large", $"the body is larger than {maxBytes} bytes");
+    }
 }

@@ -22,32 +22,27 @@ public static class HookEndpoints
     }
 
     private static async Task<Results<Accepted<HookAccepted>, ProblemHttpResult>> ReceiveAsync(
-        string source, HttpContext http, LiveRuntime live, IEventQueue queue, TimeProvider time, ILoggerFactory loggers)
+        string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, ILoggerFactory loggers)
     {
         var log = loggers.CreateLogger(typeof(HookEndpoints).FullName!);
         var runtime = live.Current;
         if (!runtime.Config.Sources.TryGetValue(source, out var sourceConfig))
             return Problem(404, "Unknown source", $"no source named '{source}' is configured");
 
-        if (SourceAuthenticator.Check(sourceConfig, http.Request) is { } denied)
+        var admission = await gate.AdmitAsync(sourceConfig, runtime.Config.Server.Limits, http);
+        if (admission.Refusal is { } refused)
         {
-            log.LogWarning("Refused a hook for {Source} from {RemoteIp}: {Reason}", source, http.Connection.RemoteIpAddress, denied.Detail);
-            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"bridge\"";
-            return Problem(401, "Unauthorized", denied.Detail);
+            log.LogWarning("Refused a hook for {Source} from {RemoteIp}: {Reason}", source, http.Connection.RemoteIpAddress, refused.Detail);
+            if (refused.Challenge is not null) http.Response.Headers.WWWAuthenticate = refused.Challenge;
+            return Problem(refused.Status, refused.Title, refused.Detail);
         }
 
-        var (document, problem) = await HookBodyReader.ReadAsync(http.Request, HookBodyReader.DefaultMaxBytes, http.RequestAborted);
-        if (problem is not null)
-        {
-            log.LogWarning("Refused a hook for {Source}: {Reason}", source, problem.Detail);
-            return Problem(problem.Status, problem.Title, problem.Detail);
-        }
-
-        using (document)
+        using (var document = admission.Document)
         {
             var normalized = EventNormalizer.Normalize(sourceConfig, document!.RootElement, time);
             if (normalized.Error is { } shape)
             {
+                admission.Claim?.Release();
                 log.LogWarning("Refused a hook for {Source}: {Reason}", source, shape.Message);
                 return Problem(422, "Unrecognised event shape", shape.Message);
             }
@@ -58,6 +53,8 @@ public static class HookEndpoints
             switch (stored.Status)
             {
                 case AcceptStatus.Unavailable:
+                    // Not taken: a retry of this delivery must not be refused as a replay.
+                    admission.Claim?.Release();
                     log.LogError("Cannot store event {EventId} from {Source} ({Reason}); answered 503 so the sender keeps it and retries", e.Id, source, stored.Reason);
                     http.Response.Headers.RetryAfter = StoreRetryAfterSeconds;
                     return Problem(503, "Store unavailable", "the bridge cannot store the event right now, so it did not take it; retry later");

@@ -86,6 +86,44 @@ public sealed class HookEndpointTests : IAsyncLifetime
         await AssertProblemAsync(response, status, expected);
     }
 
+    [Theory]
+    [InlineData("{\"a\": \"\\ud800\"}", "Invalid string in body", "string at byte 6 has a \\u escape that is no character")]
+    [InlineData("{\"\\udc00\": 1}", "Invalid string in body", "property name at byte 1 has a \\u escape")]
+    [InlineData("{\"event\": {\"action\": \"login\\ud83d\"}}", "Invalid string in body", "lone UTF-16 surrogate")]
+    [InlineData("{\"pk\": 1e999}", "Number out of range", "the number at byte 7 is out of range")]
+    [InlineData("{\"pk\": -1e400}", "Number out of range", "must fit a 64-bit float")]
+    [InlineData("   \n\t ", "Empty body", "no body")]
+    public async Task ValidJsonTheBridgeCannotUseGetsAPreciseProblem(string body, string title, string expected)
+    {
+        using var response = await _bridge.PostHookAsync("authentik", Encoding.UTF8.GetBytes(body));
+
+        var problem = JsonDocument.Parse(await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected)).RootElement;
+        Assert.Equal(title, problem.GetProperty("title").GetString());
+    }
+
+    [Theory]
+    [InlineData("7B2261223A2022FF227D", "not valid UTF-8: the byte at offset 7")]
+    [InlineData("7B2261223A2022C3287D", "not valid UTF-8: the byte at offset 7")]
+    [InlineData("7B2261223A2022EDA080227D", "not valid UTF-8: the byte at offset 7")]
+    [InlineData("FFFE7B007D00", "looks like UTF-16")]
+    [InlineData("7B0022006100", "looks like UTF-16")]
+    public async Task BodiesThatAreNotUtf8AreRefusedAsSuch(string hex, string expected)
+    {
+        using var response = await _bridge.PostHookAsync("authentik", Convert.FromHexString(hex));
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
+    }
+
+    [Fact]
+    public async Task AUtf8ByteOrderMarkIsIgnored()
+    {
+        byte[] body = [0xEF, 0xBB, 0xBF, .. TestPaths.ReadAuthentikPayload("event-login-admin.json")];
+
+        using var response = await _bridge.PostHookAsync("authentik", body);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
     [Fact]
     public async Task DeeplyNestedBodyIsRefusedNotCrashed()
     {
@@ -104,6 +142,21 @@ public sealed class HookEndpointTests : IAsyncLifetime
         using var response = await _bridge.PostHookAsync("authentik", Encoding.UTF8.GetBytes(body));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task NoBadInputReachesTheCatchAllErrorHandler()
+    {
+        string[] bodies = ["", "{", "[]", "null", "{\"a\":1,\"a\":2}", "{\"a\":\"\\ud800\"}", "{\"a\":1e999}", "{\"event\": []}", "{\"event\": {\"user\": 5}}"];
+        foreach (var body in bodies)
+        {
+            using var response = await _bridge.PostHookAsync("authentik", Encoding.UTF8.GetBytes(body));
+            Assert.InRange((int)response.StatusCode, 200, 499);
+        }
+        using var notUtf8 = await _bridge.PostHookAsync("authentik", [0x7B, 0xFF, 0x7D]);
+        Assert.Equal(HttpStatusCode.BadRequest, notUtf8.StatusCode);
+
+        Assert.DoesNotContain(_bridge.Logs.Events, e => e.MessageTemplate.Text == Bridge.Hosting.UnexpectedErrorHandler.LogMessage);
     }
 
     [Fact]

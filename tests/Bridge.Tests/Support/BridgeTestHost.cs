@@ -12,7 +12,11 @@ namespace Bridge.Tests.Support;
 /// <param name="Directory">Start in this folder (kept after the host stops): how a test restarts the bridge on the same store.</param>
 /// <param name="Time">The clock the bridge runs on.</param>
 /// <param name="WrapStore">Wraps the store the host opens, to observe or break commits.</param>
-public sealed record TestHostOptions(TempDirectory? Directory = null, TimeProvider? Time = null, Func<Bridge.Storage.IBridgeStore, Bridge.Storage.IBridgeStore>? WrapStore = null);
+public sealed record TestHostOptions(
+    TempDirectory? Directory = null,
+    TimeProvider? Time = null,
+    Func<Bridge.Storage.IBridgeStore, Bridge.Storage.IBridgeStore>? WrapStore = null,
+    IReadOnlyDictionary<string, string>? Environment = null);
 
 /// <summary>
 /// The real bridge host, listening on a real socket on 127.0.0.1, built from a YAML config written for the test.
@@ -53,7 +57,7 @@ public sealed class BridgeTestHost : IAsyncDisposable
 
     /// <param name="yaml">The config; <c>${NTFY_URL}</c>, <c>${NTFY_TOKEN}</c> and <c>${HOOK_TOKEN}</c> are provided.</param>
     /// <param name="mappings">Extra mapping files (name → source) written next to the config; the repository's mappings are copied too.</param>
-    /// <param name="options">Restarts (a directory kept from an earlier host), a fake clock, a store wrapper.</param>
+    /// <param name="options">Restarts (a directory kept from an earlier host), a fake clock, a store wrapper, more ${VAR}s.</param>
     public static async Task<BridgeTestHost> StartAsync(string yaml, FakeNtfy? ntfy = null, IReadOnlyDictionary<string, string>? mappings = null, TestHostOptions? options = null)
     {
         var directory = options?.Directory ?? new TempDirectory();
@@ -68,6 +72,7 @@ public sealed class BridgeTestHost : IAsyncDisposable
             ["NTFY_TOKEN"] = ntfy?.Token ?? "",
             ["HOOK_TOKEN"] = HookToken,
         };
+        foreach (var (name, value) in options?.Environment ?? new Dictionary<string, string>()) env[name] = value;
         var loaded = BridgeRuntime.Compile(ConfigLoader.LoadFile(configPath, new EnvInterpolator(name => env.GetValueOrDefault(name))));
         if (loaded.Runtime is null) throw new InvalidOperationException("test config is invalid:\n" + string.Join("\n", loaded.Errors));
 
@@ -88,6 +93,14 @@ public sealed class BridgeTestHost : IAsyncDisposable
         var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/{source}") { Content = new ByteArrayContent(body) };
         if (contentType.Length > 0) request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return Client.SendAsync(request);
+    }
+
+    /// <summary>POSTs exactly <paramref name="body"/> to <c>/hooks/{source}</c> with the given headers and nothing else.</summary>
+    public Task<HttpResponseMessage> PostRawAsync(string pathAndQuery, byte[] body, params (string Name, string Value)[] headers)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new ByteArrayContent(body) };
+        foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
         return Client.SendAsync(request);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -51,10 +52,12 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     /// <summary>While true, every request gets 503 as from a proxy in front of a stopped ntfy.</summary>
     public bool Down { get; set; }
 
-    public static async Task<FakeNtfy> StartAsync(string? token = "tk_bridgetestbridgetestbridgete1")
+    /// <param name="certificate">Serve HTTPS with this certificate (and its private key) instead of plain HTTP.</param>
+    public static async Task<FakeNtfy> StartAsync(string? token = "tk_bridgetestbridgetestbridgete1", X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(certificate is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0");
+        if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration().ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var fake = new FakeNtfy(app, token);
