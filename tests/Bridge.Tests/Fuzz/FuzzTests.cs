@@ -29,7 +29,6 @@ public sealed class FuzzTests
             url: ${NTFY_URL:-}
             token: ${NTFY_TOKEN:-}
             timeout: 5s
-            retry: { attempts: 3, delay: 10ms, max_delay: 50ms }
         sources:
           authentik:
             format: authentik
@@ -57,7 +56,7 @@ public sealed class FuzzTests
         await using var ntfy = await FakeNtfy.StartAsync();
         await using var bridge = await BridgeTestHost.StartAsync(Config, ntfy,
             new Dictionary<string, string> { ["fuzz.js"] = "function map(event, ctx) { return { title: 'fuzz', message: String((event.raw && event.raw.id) || event.id) }; }" },
-            environment: new Dictionary<string, string> { ["GITHUB_SECRET"] = GitHubSecret, ["SW_SECRET"] = StandardSecret });
+            new TestHostOptions { Environment = new Dictionary<string, string> { ["GITHUB_SECRET"] = GitHubSecret, ["SW_SECRET"] = StandardSecret } });
         var template = TestPaths.ReadAuthentikPayload("event-login-admin.json");
         var memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
 

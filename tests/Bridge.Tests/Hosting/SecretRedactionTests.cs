@@ -22,7 +22,6 @@ public sealed class SecretRedactionTests
             url: ${NTFY_URL:-}
             token: ${NTFY_TOKEN:-}
             timeout: 2s
-            retry: { attempts: 1 }
           rehearsal: {}
         sources:
           everything:
@@ -82,12 +81,12 @@ public sealed class SecretRedactionTests
         {
             // The mapping writes the body to the script console too, which the bridge logs.
             ["echo.js"] = "function map(event, ctx) { console.log(JSON.stringify(event.raw)); return { message: JSON.stringify(event.raw) }; }",
-        }, clock, Environment());
+        }, new TestHostOptions(Time: clock) { Environment = Environment() });
         string[] secrets = [BridgeTestHost.HookToken, ntfy.Token!, BearerOnly, QueryOnly, BasicPassword, GitHubSecret, StandardSecret, HmacSecret];
         // A body quoting every secret: the dry-run destination and the script console log it whole.
         var body = "{\"leak\": \"" + string.Join(" ", secrets) + "\"}";
         var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes("sender:" + BasicPassword));
-        ntfy.FailNext(401, error: "unauthorized");
+        ntfy.FailNext(400, code: 40009, error: "invalid request: topic invalid");
 
         var answers = new List<HttpStatusCode>();
         async Task Send(string path, string content, params (string, string)[] headers)

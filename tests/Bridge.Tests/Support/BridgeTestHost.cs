@@ -8,6 +8,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Bridge.Tests.Support;
 
+/// <summary>What a test may change about the host it starts.</summary>
+/// <param name="Time">The clock the bridge runs on.</param>
+public sealed record TestHostOptions(TimeProvider? Time = null)
+{
+    /// <summary>More variables for <c>${VAR}</c> in the config (secrets, typically).</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+}
+
 /// <summary>
 /// The real bridge host, listening on a real socket on 127.0.0.1, built from a YAML config written for the test.
 /// Environment variables for <c>${VAR}</c> come from the test, not the process, so tests stay independent.
@@ -36,14 +44,8 @@ public sealed class BridgeTestHost : IAsyncDisposable
 
     /// <param name="yaml">The config; <c>${NTFY_URL}</c>, <c>${NTFY_TOKEN}</c> and <c>${HOOK_TOKEN}</c> are provided.</param>
     /// <param name="mappings">Extra mapping files (name → source) written next to the config; the repository's mappings are copied too.</param>
-    /// <param name="time">The bridge's clock; the system clock when null.</param>
-    /// <param name="environment">More variables for <c>${VAR}</c> in the config (secrets, typically).</param>
-    public static async Task<BridgeTestHost> StartAsync(
-        string yaml,
-        FakeNtfy? ntfy = null,
-        IReadOnlyDictionary<string, string>? mappings = null,
-        TimeProvider? time = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="options">A fake clock, more environment variables.</param>
+    public static async Task<BridgeTestHost> StartAsync(string yaml, FakeNtfy? ntfy = null, IReadOnlyDictionary<string, string>? mappings = null, TestHostOptions? options = null)
     {
         var directory = new TempDirectory();
         foreach (var file in Directory.EnumerateFiles(TestPaths.Mappings))
@@ -57,12 +59,12 @@ public sealed class BridgeTestHost : IAsyncDisposable
             ["NTFY_TOKEN"] = ntfy?.Token ?? "",
             ["HOOK_TOKEN"] = HookToken,
         };
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) env[name] = value;
+        foreach (var (name, value) in options?.Environment ?? new Dictionary<string, string>()) env[name] = value;
         var loaded = BridgeRuntime.Compile(ConfigLoader.LoadFile(configPath, new EnvInterpolator(name => env.GetValueOrDefault(name))));
         if (loaded.Runtime is null) throw new InvalidOperationException("test config is invalid:\n" + string.Join("\n", loaded.Errors));
 
         var logs = new TestLogSink();
-        var app = BridgeHost.Build(loaded.Runtime, new HostSettings("http://127.0.0.1:0", lc => lc.MinimumLevel.Debug().WriteTo.Sink(logs), time));
+        var app = BridgeHost.Build(loaded.Runtime, new HostSettings("http://127.0.0.1:0", lc => lc.MinimumLevel.Debug().WriteTo.Sink(logs), options?.Time));
         await app.StartAsync();
         return new BridgeTestHost(app, directory, logs);
     }

@@ -15,7 +15,6 @@ public sealed class SignedHookTests
             url: ${NTFY_URL:-}
             token: ${NTFY_TOKEN:-}
             timeout: 2s
-            retry: { attempts: 2, delay: 10ms, max_delay: 50ms }
         sources:
           github:
             format: json
@@ -52,7 +51,7 @@ public sealed class SignedHookTests
     public async Task AGitHubSignedBodyIsAcceptedAndDelivered()
     {
         await using var ntfy = await FakeNtfy.StartAsync();
-        await using var bridge = await BridgeTestHost.StartAsync(Config, ntfy, Mappings, environment: Secrets);
+        await using var bridge = await BridgeTestHost.StartAsync(Config, ntfy, Mappings, new TestHostOptions { Environment = Secrets });
         const string body = "{\"action\": \"opened\", \"number\": 7}";
 
         using var response = await bridge.PostRawAsync("/hooks/github", Encoding.UTF8.GetBytes(body), ("X-Hub-Signature-256", GitHubSign(GitHubSecret, body)));
@@ -66,7 +65,7 @@ public sealed class SignedHookTests
     [Fact]
     public async Task AGitHubSignatureOverOtherBytesIsUnauthorized()
     {
-        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, environment: Secrets);
+        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, options: new TestHostOptions { Environment = Secrets });
         const string signed = "{\"action\": \"opened\"}";
 
         // Same JSON, different bytes: the signature covers the bytes, not the meaning.
@@ -82,7 +81,7 @@ public sealed class SignedHookTests
     {
         await using var ntfy = await FakeNtfy.StartAsync();
         var clock = ClockAt(StandardTimestamp);
-        await using var bridge = await BridgeTestHost.StartAsync(Config, ntfy, Mappings, clock, Secrets);
+        await using var bridge = await BridgeTestHost.StartAsync(Config, ntfy, Mappings, new TestHostOptions(Time: clock) { Environment = Secrets });
         var body = Encoding.UTF8.GetBytes(StandardBody);
 
         using var first = await bridge.PostRawAsync("/hooks/svix", body, StandardHeaders(StandardSignature));
@@ -98,7 +97,7 @@ public sealed class SignedHookTests
     public async Task AStandardWebhooksMessageOlderThanTheToleranceIsUnauthorized()
     {
         var clock = ClockAt(StandardTimestamp);
-        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, time: clock, environment: Secrets);
+        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, options: new TestHostOptions(Time: clock) { Environment = Secrets });
         clock.Advance(TimeSpan.FromMinutes(6));
 
         using var response = await bridge.PostRawAsync("/hooks/svix", Encoding.UTF8.GetBytes(StandardBody), StandardHeaders(StandardSignature));
@@ -110,7 +109,7 @@ public sealed class SignedHookTests
     public async Task AMessageRefusedForItsBodyCanBeRetriedWithTheSameId()
     {
         var clock = ClockAt(StandardTimestamp);
-        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, time: clock, environment: Secrets);
+        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, options: new TestHostOptions(Time: clock) { Environment = Secrets });
         const string notAnObject = "[1, 2]";
         var headers = StandardHeaders(StandardSign(StandardSecret, "msg_retry", StandardTimestamp, notAnObject), "msg_retry");
 
@@ -124,7 +123,7 @@ public sealed class SignedHookTests
     [Fact]
     public async Task BasicCredentialsOverTheWireAreChecked()
     {
-        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, environment: Secrets);
+        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, options: new TestHostOptions { Environment = Secrets });
         var good = Convert.ToBase64String(Encoding.UTF8.GetBytes("authentik:pw-4e8a0c1b9d"));
         var bad = Convert.ToBase64String(Encoding.UTF8.GetBytes("authentik:guess"));
 
@@ -139,7 +138,7 @@ public sealed class SignedHookTests
     [Fact]
     public async Task AnUnauthenticatedRequestIsRefusedBeforeItsBodyIsJudged()
     {
-        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, environment: Secrets);
+        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, options: new TestHostOptions { Environment = Secrets });
 
         using var response = await bridge.PostRawAsync("/hooks/github", "not json at all"u8.ToArray());
 
@@ -150,7 +149,7 @@ public sealed class SignedHookTests
     public async Task NoSecretOfAnyMethodReachesTheLog()
     {
         var clock = ClockAt(StandardTimestamp);
-        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, time: clock, environment: Secrets);
+        await using var bridge = await BridgeTestHost.StartAsync(Config, mappings: Mappings, options: new TestHostOptions(Time: clock) { Environment = Secrets });
         const string body = "{\"action\": \"opened\"}";
         var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes("authentik:pw-4e8a0c1b9d"));
 
