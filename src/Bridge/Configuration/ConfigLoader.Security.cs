@@ -67,7 +67,17 @@ public static partial class ConfigLoader
         var kept = secrets.Where(s => s.Length > 0).ToList();
         if (kept.Count < secrets.Count && section.ErrorCount == errorsBefore)
             section.Error(key, "has an empty value: every request signed with it would be refused (is the environment variable behind it set?)");
+        WarnIfWeak(section, key, kept);
         return kept;
+    }
+
+    /// <summary>Shared secrets are only as good as their length; a short one falls to guessing within the rate limits' reach.</summary>
+    public const int WeakSecretLength = 16;
+
+    private static void WarnIfWeak(YamlSection section, string key, IEnumerable<string> secrets)
+    {
+        if (secrets.Any(s => s.Length < WeakSecretLength))
+            section.Warn(key, $"a secret is shorter than {WeakSecretLength} characters and could be guessed; use a long random one (openssl rand -hex 32)");
     }
 
     private static BasicAuthConfig? ReadBasic(YamlSection auth)
@@ -84,11 +94,13 @@ public static partial class ConfigLoader
             var user = entry.Text("user", required: true);
             var password = entry.Secret("password");
             entry.ReportUnknownKeys(BasicKeys);
-            if (password is null) entry.Error("password", "required (or password_file: a file holding it)");
+            // An unreadable password_file is already reported.
+            if (password is null && !entry.Has("password_file")) entry.Error("password", "required (or password_file: a file holding it)");
             if (user is { Length: 0 }) entry.Error("user", "is empty");
             // RFC 7617: the first colon separates user from password, so a user name cannot contain one.
             if (user is not null && user.Contains(':', StringComparison.Ordinal)) entry.Error("user", "cannot contain ':' in HTTP Basic");
             if (user is { Length: > 0 } && password is not null) credentials.Add(new BasicCredential(user, password));
+            if (password is not null) WarnIfWeak(entry, "password", [password]);
         }
         return new BasicAuthConfig(credentials) { Path = auth.ChildPath("basic") };
     }

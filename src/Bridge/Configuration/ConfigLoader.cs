@@ -57,6 +57,7 @@ public static partial class ConfigLoader
         var storage = ReadStorage(top.Section("storage"), context);
         top.ReportUnknownKeys(TopKeys);
 
+        warnings.AddRange(context.Warnings);
         if (rules.Count == 0 && context.Errors.Count == 0) warnings.Add("rules: none configured; every event is accepted and nothing is sent");
         if (context.Errors.Count > 0) return new(null, context.Errors, warnings);
         return new(new BridgeConfig(filePath, baseDirectory, server, destinations, sources, rules, mappingsDir, limits) { Storage = storage }, [], warnings);
@@ -227,6 +228,7 @@ public static partial class ConfigLoader
             var format = ReadFormat(section);
             var errorsBeforeTokens = section.ErrorCount;
             var tokens = section.StringOrList("token") ?? [];
+            section.WarnIfLiteralSecret("token");
             var tokenGiven = section.Has("token") || section.Has("token_file");
             var tokenFile = section.SecretFile("token_file");
             var authSetting = ReadAuth(section);
@@ -239,6 +241,7 @@ public static partial class ConfigLoader
 
             if (tokenFile is not null) tokens = [.. tokens, tokenFile];
             tokens = [.. tokens.Where(t => t.Length > 0)];
+            WarnIfWeak(section, "token", tokens);
             var authNone = auth == "none";
             if (auth is not null && !authNone) section.Error("auth", $"\"{auth}\" is not supported: write 'none', or a mapping of methods (bearer, query, basic, github, standard_webhooks, hmac); tokens may also go in 'token'");
             if (authNone && tokens.Count > 0) section.Error("auth", "'auth: none' and a token contradict each other; remove one");

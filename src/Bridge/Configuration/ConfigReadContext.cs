@@ -11,6 +11,9 @@ public sealed class ConfigReadContext(string baseDirectory, EnvInterpolator env,
 
     public IReadOnlyList<ConfigError> Errors => _errors;
 
+    /// <summary>Advice that does not stop the bridge, such as a secret written into the file itself.</summary>
+    public List<string> Warnings { get; } = [];
+
     public void Error(string path, string message, YamlNode at) =>
         _errors.Add(new ConfigError(path, hasLineNumbers ? $"{message} (line {at.Start.Line})" : message));
 

@@ -55,6 +55,7 @@ public sealed class YamlSection
             return null;
         }
         if (file is not null) return _context.ReadSecretFile(file, ChildPath(fileKey), Find(fileKey)!);
+        WarnIfLiteralSecret(key);
         return string.IsNullOrEmpty(inline) ? null : inline;
     }
 
@@ -74,6 +75,7 @@ public sealed class YamlSection
         var fileKey = key + "_file";
         var inline = StringOrList(key);
         var fileNode = Take(fileKey);
+        WarnIfLiteralSecret(key);
         if (fileNode is null || IsNull(fileNode)) return inline;
         var files = _context.StringOrList(fileNode, ChildPath(fileKey)) ?? [];
         var secrets = new List<string>(inline ?? []);
@@ -86,6 +88,24 @@ public sealed class YamlSection
 
     /// <summary>A path from the file, resolved against the config file's folder.</summary>
     public string ResolvePath(string path) => _context.ResolvePath(path);
+
+    /// <summary>
+    /// Warns when a secret is written into the file itself rather than taken from the environment (<c>${VAR}</c>) or a
+    /// file (<c>key_file</c>): a config file gets shared, versioned and pasted into questions.
+    /// </summary>
+    public void WarnIfLiteralSecret(string key)
+    {
+        var node = Find(key);
+        IEnumerable<YamlNode> values = node is YamlSequenceNode seq ? seq.Children : node is null ? [] : [node];
+        foreach (var value in values)
+        {
+            if (value is YamlScalarNode { Value: { Length: > 0 } text } && !IsNull(value) && !text.Contains("${", StringComparison.Ordinal))
+            {
+                _context.Warnings.Add($"{ChildPath(key)}: a secret is written in the config file itself; take it from the environment (\"${{VAR}}\") or a file ({key}_file) so the file can be shared without it");
+                return;
+            }
+        }
+    }
 
     /// <summary>Whether the key holds a mapping (rather than a single value or a list).</summary>
     public bool IsMapping(string key) => Find(key) is YamlMappingNode;
@@ -203,6 +223,8 @@ public sealed class YamlSection
             _context.Error(ChildPath(name), $"unknown key (known keys: {string.Join(", ", known)})", k);
         }
     }
+
+    public void Warn(string key, string message) => _context.Warnings.Add($"{ChildPath(key)}: {message}");
 
     public void Error(string key, string message) => _context.Error(ChildPath(key), message, Find(key) ?? _node);
 

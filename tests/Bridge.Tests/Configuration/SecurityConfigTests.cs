@@ -154,6 +154,32 @@ public sealed class SecurityConfigTests
     }
 
     [Fact]
+    public void SecretsWrittenIntoTheFileOrTooShortAreWarnedAbout()
+    {
+        var result = ConfigLoader.Load(
+            "sources:\n  hook:\n    token: ${HOOK}\n    auth:\n      github: { secret: literal-but-long-enough-0001 }\n      hmac: { header: X-Sig, secret: \"${SHORT}\" }\n",
+            null, "/etc/bridge", new EnvInterpolator(n => n == "HOOK" ? "from-the-environment-0001" : "short"));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(
+        [
+            "sources.hook.auth.github.secret: a secret is written in the config file itself; take it from the environment (\"${VAR}\") or a file (secret_file) so the file can be shared without it",
+            "sources.hook.auth.hmac.secret: a secret is shorter than 16 characters and could be guessed; use a long random one (openssl rand -hex 32)",
+        ], result.Warnings.Where(w => w.StartsWith("sources.", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void TheFullSampleUsesOnlyKnownKeysAndValidValues()
+    {
+        var path = Path.Combine(TestPaths.Samples, "bridge.full.yaml");
+
+        var result = ConfigLoader.LoadFile(path, new EnvInterpolator(_ => null));
+
+        // Without its environment and secret files the sample cannot load; anything else would be a mistake in it.
+        Assert.All(result.Errors, e => Assert.Matches("environment variable [A-Z_]+ is not set|cannot read /(run|etc)/", e.Message));
+    }
+
+    [Fact]
     public void ServerLimitsHaveSafeDefaults()
     {
         var server = Load("  hook: { token: t-0001 }").Config!.Server;

@@ -59,6 +59,17 @@ public sealed class SecretRedactionTests
     }
 
     [Fact]
+    public void TheAdminTokenIsASecretToo()
+    {
+        var config = Load("""
+            server: { admin_token: admin-token-0123456789abcdef }
+            sources: { plain: { token: hook-token-0123456789abcdef } }
+            """, new Dictionary<string, string>());
+
+        Assert.Contains("admin-token-0123456789abcdef", ConfiguredSecrets.Of(config));
+    }
+
+    [Fact]
     public void SecretsAreMaskedInNestedValuesAndOtherValuesAreLeftAlone()
     {
         IReadOnlyList<string> secrets = ["s3cret-long", "s3cret"];
@@ -104,9 +115,11 @@ public sealed class SecretRedactionTests
         await Send("/hooks/everything", Body(6), StandardHeaders(StandardSign(StandardSecret, "msg_leak", StandardTimestamp, Body(6)), "msg_leak"));
         await Send("/hooks/everything", Body(7), ("X-Signature", Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(HmacSecret), Encoding.UTF8.GetBytes(Body(7))))));
         await Send("/hooks/everything?token=wrong", Body(8), ("Authorization", "Bearer " + BridgeTestHost.HookToken + "x"));
-        await ntfy.WaitForMessagesAsync(6);
-        // A 401 from ntfy pauses the destination (its log names the refusal) rather than dropping the message.
+        // A 401 from ntfy pauses the destination (its log names the refusal) rather than dropping the message;
+        // the probe that resumes it is due on the bridge's (fake) clock, so move that clock past it.
         await bridge.Logs.WaitForMessageAsync("PAUSED destination");
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await ntfy.WaitForMessagesAsync(6);
         await bridge.Logs.WaitForAsync(e => e.Properties.ContainsKey("MessageJson") && Count(bridge, "Dry-run") >= 7);
 
         Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Accepted, 7), HttpStatusCode.Unauthorized], answers);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Bridge.Configuration;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Bridge.Ingest.Limits;
@@ -10,10 +9,12 @@ public static class HookRateLimits
 {
     public static IServiceCollection AddHookRateLimits(this IServiceCollection services)
     {
+        // A singleton the container disposes with the host, so the limiter's replenishment timers stop with it.
+        services.AddSingleton<HookLimiter>();
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<LiveRuntime>((options, live) =>
+        services.AddOptions<RateLimiterOptions>().Configure<HookLimiter>((options, limiter) =>
         {
-            options.GlobalLimiter = new HookLimiter(live);
+            options.GlobalLimiter = limiter;
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.OnRejected = RejectAsync;
         });
