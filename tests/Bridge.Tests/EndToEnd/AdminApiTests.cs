@@ -176,6 +176,28 @@ public sealed class AdminApiTests
         else Assert.Equal(401, Assert.IsAssignableFrom<IStatusCodeHttpResult>(result).StatusCode);
     }
 
+    [Theory]
+    [InlineData("Origin", "http://evil.example", null, 403)]
+    [InlineData("Origin", "http://127.0.0.1:8080", null, 200)]
+    [InlineData("Sec-Fetch-Site", "cross-site", null, 403)]
+    [InlineData("Sec-Fetch-Site", "cross-site", "s3cret", 403)]
+    [InlineData("Sec-Fetch-Site", "same-origin", null, 200)]
+    [InlineData("X-Forwarded-For", "203.0.113.9", null, 401)]
+    [InlineData("X-Forwarded-For", "203.0.113.9", "s3cret", 200)]
+    public async Task BrowsersOnOtherSitesAndProxiedClientsCannotRideOnLoopbackTrust(string header, string value, string? token, int expected)
+    {
+        var http = new DefaultHttpContext();
+        http.Connection.RemoteIpAddress = IPAddress.Loopback;
+        http.Request.Host = new HostString("127.0.0.1:8080");
+        http.Request.Headers[header] = value;
+        if (token is not null) http.Request.Headers.Authorization = "Bearer " + token;
+
+        var result = await new AdminAccess(new LiveRuntime(CompiledRuntime(token))).InvokeAsync(new DefaultEndpointFilterInvocationContext(http), _ => ValueTask.FromResult<object?>("passed"));
+
+        if (expected == 200) Assert.Equal("passed", result);
+        else Assert.Equal(expected, Assert.IsAssignableFrom<IStatusCodeHttpResult>(result).StatusCode);
+    }
+
     private static BridgeRuntime CompiledRuntime(string? adminToken)
     {
         var yaml = "sources: { authentik: { token: t } }\ndestinations: { ntfy: {} }\nrules: []\n" + (adminToken is null ? "" : $"server: {{ admin_token: {adminToken} }}\n");
