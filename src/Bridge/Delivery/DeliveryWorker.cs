@@ -110,6 +110,14 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
 
     private async Task ExpireAsync(BridgeConfig config, DateTimeOffset now, CancellationToken ct)
     {
+        // Messages for a destination the configuration no longer has could never be sent: say so instead of waiting forever.
+        foreach (var (name, byStatus) in (await store.CountAsync(ct)).Messages)
+        {
+            if (config.Destinations.ContainsKey(name) || byStatus.GetValueOrDefault(MessageStatus.Pending) == 0) continue;
+            var orphaned = await store.ExpireAsync(name, DateTimeOffset.MaxValue, now, $"destination '{name}' is no longer configured", ct);
+            if (orphaned > 0)
+                log.LogError("{Count} messages for destination {Destination}, which the configuration no longer has, are now dead; replay them after adding it back", orphaned, name);
+        }
         foreach (var destination in config.Destinations.Values)
         {
             var maxAge = destination.Retry.MaxAge;

@@ -15,6 +15,7 @@ namespace Bridge.Storage;
 public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<SqliteBridgeStore> log) : IBridgeStore
 {
     private SqliteConnection? _connection;
+    private FileStream? _ownership;
     private GroupCommitWriter? _writer;
     private string _readConnectionString = "";
     private bool _inMemory;
@@ -42,7 +43,11 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
             // How long a write waits for a lock held by another process before the store reports itself unavailable.
             DefaultTimeout = 5,
         };
-        if (!_inMemory) Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+        if (!_inMemory)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+            _ownership = TakeOwnership(Path);
+        }
         var connection = new SqliteConnection(builder.ToString());
         try
         {
@@ -60,6 +65,7 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
         catch (SqliteException e)
         {
             connection.Dispose();
+            _ownership?.Dispose();
             throw new StoreUnavailableException($"cannot open the store at {Path}: SQLite error {e.SqliteErrorCode}: {e.Message}", e);
         }
         _connection = connection;
@@ -73,6 +79,24 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
         if (_writer is not null) await _writer.DisposeAsync();
         _connection?.Dispose();
         if (!_inMemory && _readConnectionString.Length > 0) SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
+        if (_ownership is not null) await _ownership.DisposeAsync();
+    }
+
+    /// <summary>
+    /// One bridge per store: a second process on the same file would deliver every message twice. An exclusive lock on a
+    /// file beside it (released by the OS when the process dies, however it dies) keeps the second one out.
+    /// </summary>
+    private static FileStream TakeOwnership(string path)
+    {
+        var lockPath = path + ".lock";
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new StoreUnavailableException($"another bridge process is using the store {path} (its lock file {lockPath} is held): {e.Message}", e);
+        }
     }
 
     public async Task<AcceptResult> AcceptEventAsync(NewEvent e, CancellationToken ct)

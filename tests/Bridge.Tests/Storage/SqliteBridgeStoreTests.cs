@@ -43,6 +43,17 @@ public sealed class SqliteBridgeStoreTests
     }
 
     [Fact]
+    public async Task ASecondStoreOnTheSameFileIsRefusedSoNoMessageIsSentTwice()
+    {
+        await using var kit = await StoreTestKit.OpenAsync();
+        await using var second = new SqliteBridgeStore(kit.Path, kit.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteBridgeStore>.Instance);
+
+        var failure = await Assert.ThrowsAsync<StoreUnavailableException>(() => second.OpenAsync(CancellationToken.None));
+
+        Assert.Contains("another bridge process is using the store", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AcceptedEventIsOnDiskWithBodyEventJsonAndDedupeKeyWhenTheCallReturns()
     {
         await using var kit = await StoreTestKit.OpenAsync();
