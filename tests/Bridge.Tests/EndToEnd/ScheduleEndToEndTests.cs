@@ -155,6 +155,27 @@ public sealed class ScheduleEndToEndTests
         Assert.Contains("40101", dead.DeadReason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DeliveredRecordsArePurgedAfterTheRetentionPeriodAndDeadOnesAreKept()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin, ntfy, options: new TestHostOptions(Time: time));
+        ntfy.FailNext(400, code: 40009, error: "invalid request: topic invalid");
+        await bridge.PostHookAsync("authentik", AdminLogin);
+        await bridge.Logs.WaitForMessageAsync("ntfy rejected message");
+        await bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload("default-body-login-failed.json"));
+        await ntfy.WaitForMessagesAsync(1);
+        await WaitUntilAsync(async () => (await bridge.Store.CountAsync(CancellationToken.None)).Messages["ntfy"].GetValueOrDefault(MessageStatus.Delivered) == 1);
+
+        time.Advance(TimeSpan.FromDays(8));
+
+        await bridge.Logs.WaitForMessageAsync("Purged 1 delivered messages");
+        var left = (await bridge.Store.ListMessagesAsync(new MessageFilter(), null, 10, CancellationToken.None)).Items;
+        Assert.Equal(MessageStatus.Dead, Assert.Single(left).Status);
+        Assert.Equal(1L, SqliteFile.Count(bridge.StorePath, "events"));
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
