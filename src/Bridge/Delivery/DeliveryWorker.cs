@@ -197,6 +197,11 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
         }
 
         var (attempt, update) = Judge(m, destination, health, probe, outcome, started, duration, now);
+        if (update.Status == MessageStatus.Pending && now - m.CreatedAt >= destination.Retry.MaxAge)
+        {
+            // Too old to wait any longer, whatever the destination's state: the sweep would end it, but it is in hand now.
+            update = update with { Status = MessageStatus.Dead, DeadReason = $"undelivered after {Describe(destination.Retry.MaxAge)} (max_age); last: {update.LastError}" };
+        }
         await store.RecordAttemptAsync(attempt, update, CancellationToken.None);
         Log(m, destination, outcome, update, probe);
     }

@@ -189,9 +189,6 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
             return ReadAll(q, ReadEvent);
         });
 
-    public Task<long> GetLastEventSeqAsync(CancellationToken ct) =>
-        ReadAsync((c, tx) => Scalar(c, tx, "SELECT COALESCE(MAX(seq), 0) FROM events") is long seq ? seq : 0L);
-
     public Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, DateTimeOffset at, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(messages);
