@@ -59,6 +59,33 @@ public sealed class ScheduleEndToEndTests
     }
 
     [Fact]
+    public async Task After429TheDestinationRestsAMinuteAndTheMessagesScheduleIsNotSpent()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var bridge = await BridgeTestHost.StartAsync(WithSchedule("[0s, 1s]"), ntfy, options: new TestHostOptions(Time: time));
+        ntfy.FailNext(429, code: 42901, error: "limit reached: too many requests");
+
+        await bridge.PostHookAsync("authentik", AdminLogin);
+        await bridge.Logs.WaitForMessageAsync("next attempt at");
+        var delivery = ntfy.WaitForMessagesAsync(1);
+        for (var i = 0; i < 200 && !delivery.IsCompleted; i++)
+        {
+            if (await Task.WhenAny(delivery, Task.Delay(20)) != delivery) time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Single(await delivery);
+        await bridge.Logs.WaitForMessageAsync("Delivered message");
+        var message = Assert.Single((await bridge.Store.ListMessagesAsync(new MessageFilter(), null, 10, CancellationToken.None)).Items);
+        var attempts = await bridge.Store.GetAttemptsAsync(message.Id, CancellationToken.None);
+        Assert.Equal(["rate_limited", "delivered"], attempts.Select(a => a.Outcome));
+        Assert.True(attempts[1].At - attempts[0].At >= TimeSpan.FromMinutes(1), $"retried after {attempts[1].At - attempts[0].At}");
+        // A schedule of two attempts, and the 429 did not use one up.
+        Assert.Equal(MessageStatus.Delivered, message.Status);
+        Assert.Equal(1, message.Attempts);
+    }
+
+    [Fact]
     public async Task NtfyDownForAWhileThenUpGetsEverythingInOrderPerTopic()
     {
         await using var ntfy = await FakeNtfy.StartAsync();
