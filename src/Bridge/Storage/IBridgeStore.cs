@@ -11,6 +11,9 @@ namespace Bridge.Storage;
 /// </remarks>
 public interface IBridgeStore : IAsyncDisposable
 {
+    /// <summary>Why the store's last commit failed (disk full, locked...); null while commits succeed. Read by <c>/healthz</c>.</summary>
+    string? LastCommitFailure { get; }
+
     /// <summary>Creates or migrates the schema and releases claims a previous process left behind.</summary>
     Task OpenAsync(CancellationToken ct);
 

@@ -31,6 +31,8 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
     /// <summary>Transactions committed, and the writes they carried (group commit folds many writes into one).</summary>
     public (long Commits, long Writes) CommitStats => _writer is null ? (0, 0) : (_writer.Commits, _writer.Writes);
 
+    public string? LastCommitFailure => _writer?.LastFailure;
+
     public Task OpenAsync(CancellationToken ct)
     {
         _inMemory = Path == Configuration.StorageConfig.InMemoryPath;

@@ -7,6 +7,8 @@ public class ForwardingStore(IBridgeStore inner) : IBridgeStore
 {
     protected IBridgeStore Inner { get; } = inner;
 
+    public virtual string? LastCommitFailure => Inner.LastCommitFailure;
+
     public virtual Task OpenAsync(CancellationToken ct) => Inner.OpenAsync(ct);
 
     public virtual Task<AcceptResult> AcceptEventAsync(NewEvent e, CancellationToken ct) => Inner.AcceptEventAsync(e, ct);
