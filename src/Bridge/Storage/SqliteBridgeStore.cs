@@ -64,11 +64,16 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
             var released = Execute(connection, "UPDATE messages SET claimed_until = NULL WHERE claimed_until IS NOT NULL");
             if (released > 0) log.LogWarning("Store {Path}: {Count} sends were under way when the bridge last stopped; they will be tried again", Path, released);
         }
-        catch (SqliteException e)
+        catch (Exception e)
         {
+            // Out of the pool too: a pooled connection would keep the broken file open for the next try.
+            SqliteConnection.ClearPool(connection);
             connection.Dispose();
             _ownership?.Dispose();
-            throw new StoreUnavailableException($"cannot open the store at {Path}: SQLite error {e.SqliteErrorCode}: {e.Message}", e);
+            _ownership = null;
+            if (e is SqliteException sqlite)
+                throw new StoreUnavailableException($"cannot open the store at {Path}: {sqlite.Message}", sqlite);
+            throw;
         }
         _connection = connection;
         _readConnectionString = builder.ToString();
