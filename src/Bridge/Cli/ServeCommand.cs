@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Bridge.Configuration;
 using Bridge.Hosting;
+using Bridge.Storage;
 
 namespace Bridge.Cli;
 
@@ -29,9 +30,23 @@ public static class ServeCommand
         }
 
         var urls = result.GetValue(Urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? runtime.Config.Server.Urls;
-        await using var app = BridgeHost.Build(runtime, new HostSettings(urls));
+        WebApplication app;
+        try
+        {
+            app = BridgeHost.Build(runtime, new HostSettings(urls));
+        }
+        catch (StoreUnavailableException e)
+        {
+            await Console.Error.WriteLineAsync($"error: refusing to start without the store: {e.Message}");
+            return 1;
+        }
+        await using var disposeApp = app;
         var log = app.Services.GetRequiredService<ILogger<LiveRuntime>>();
         LogSummary(log, runtime, source, urls);
+        var waiting = await app.Services.GetRequiredService<IBridgeStore>().CountAsync(ct);
+        var pending = waiting.Messages.Values.Sum(m => m.GetValueOrDefault(MessageStatus.Pending));
+        if (waiting.UnprocessedEvents + pending > 0)
+            log.LogInformation("Resuming from the store: {Events} events to process, {Messages} messages to deliver", waiting.UnprocessedEvents, pending);
         await app.RunAsync();
         return 0;
     }
@@ -47,5 +62,6 @@ public static class ServeCommand
         foreach (var d in c.Destinations.Values)
             log.LogInformation("Destination {Destination}: {Target}", d.Name, d.IsDryRun ? "dry-run (no url: messages are logged, not sent)" : d.Url!.ToString());
         log.LogInformation("{Count} rules: {Rules}", c.Rules.Count, c.Rules.Select(r => r.Name));
+        log.LogInformation("Store: {Path} (events and messages are kept there until delivered; see docs/durability.md)", c.Storage.Path);
     }
 }

@@ -88,16 +88,16 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
                 var health = _health.GetOrAdd(destination.Name, static n => new DestinationHealth(n));
                 var (slots, retryAt) = health.Allowance(now, destination, MaxConcurrentPerDestination);
                 if (retryAt is { } at && at < wakeAt) wakeAt = at;
-                if (slots > 0)
+                // Held or paused: retryAt says when to look again. All slots busy: a finishing send wakes the loop.
+                if (slots == 0) continue;
+                var claimed = await store.ClaimDueMessagesAsync(destination.Name, now, slots, ClaimLease, ct);
+                foreach (var message in claimed) Start(message, destination, health);
+                if (claimed.Count == slots)
                 {
-                    var claimed = await store.ClaimDueMessagesAsync(destination.Name, now, slots, ClaimLease, ct);
-                    foreach (var message in claimed) Start(message, destination, health);
-                    if (claimed.Count == slots) wakeAt = now;
+                    // More may be due: look again as soon as a slot frees up.
+                    continue;
                 }
-                if (slots > 0 || retryAt is null)
-                {
-                    if (await store.GetNextDueAsync(destination.Name, ct) is { } due && due < wakeAt) wakeAt = due;
-                }
+                if (await store.GetNextDueAsync(destination.Name, ct) is { } due && due < wakeAt) wakeAt = due;
             }
         }
         catch (StoreUnavailableException e)
@@ -110,6 +110,14 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
 
     private async Task ExpireAsync(BridgeConfig config, DateTimeOffset now, CancellationToken ct)
     {
+        // Messages for a destination the configuration no longer has could never be sent: say so instead of waiting forever.
+        foreach (var (name, byStatus) in (await store.CountAsync(ct)).Messages)
+        {
+            if (config.Destinations.ContainsKey(name) || byStatus.GetValueOrDefault(MessageStatus.Pending) == 0) continue;
+            var orphaned = await store.ExpireAsync(name, DateTimeOffset.MaxValue, now, $"destination '{name}' is no longer configured", ct);
+            if (orphaned > 0)
+                log.LogError("{Count} messages for destination {Destination}, which the configuration no longer has, are now dead; replay them after adding it back", orphaned, name);
+        }
         foreach (var destination in config.Destinations.Values)
         {
             var maxAge = destination.Retry.MaxAge;
@@ -163,11 +171,20 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
 
     private async Task SendAsync(StoredMessage m, DestinationConfig destination, DestinationHealth health, bool probe)
     {
-        var ntfy = JsonSerializer.Deserialize(m.Body!, NtfyJsonContext.Default.NtfyMessage)!;
-        var outbound = new OutboundMessage(m.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), m.EventId, m.Rule, m.Destination, ntfy, m.CreatedAt) { Body = m.Body };
+        DeliveryOutcome outcome;
         var started = time.GetUtcNow();
         var clock = Stopwatch.StartNew();
-        var outcome = await senders.For(destination).SendAsync(outbound, _sendCancellation.Token);
+        try
+        {
+            outcome = await SendOnceAsync(m, destination);
+        }
+        catch
+        {
+            // Nothing was judged: free the slot and the claim so neither leaks, then let the caller log it.
+            health.Abandoned();
+            await store.ReleaseClaimsAsync([m.Id], CancellationToken.None);
+            throw;
+        }
         var duration = clock.Elapsed;
         var now = time.GetUtcNow();
 
@@ -180,8 +197,20 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
         }
 
         var (attempt, update) = Judge(m, destination, health, probe, outcome, started, duration, now);
+        if (update.Status == MessageStatus.Pending && now - m.CreatedAt >= destination.Retry.MaxAge)
+        {
+            // Too old to wait any longer, whatever the destination's state: the sweep would end it, but it is in hand now.
+            update = update with { Status = MessageStatus.Dead, DeadReason = $"undelivered after {Describe(destination.Retry.MaxAge)} (max_age); last: {update.LastError}" };
+        }
         await store.RecordAttemptAsync(attempt, update, CancellationToken.None);
         Log(m, destination, outcome, update, probe);
+    }
+
+    private Task<DeliveryOutcome> SendOnceAsync(StoredMessage m, DestinationConfig destination)
+    {
+        var ntfy = JsonSerializer.Deserialize(m.Body!, NtfyJsonContext.Default.NtfyMessage)!;
+        var outbound = new OutboundMessage(m.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), m.EventId, m.Rule, m.Destination, ntfy, m.CreatedAt) { Body = m.Body };
+        return senders.For(destination).SendAsync(outbound, _sendCancellation.Token);
     }
 
     /// <summary>What an attempt's outcome means for the message and the destination.</summary>

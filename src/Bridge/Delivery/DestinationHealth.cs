@@ -16,7 +16,8 @@ public enum DestinationMode
 /// What the delivery worker knows about one destination: how many sends are under way, whether it is tripped or paused
 /// and when the next probe may go, and how long a 429 or <c>Retry-After</c> asked it to wait. While a destination is
 /// tripped or paused, queued messages keep their schedule (their time is not spent); a single probe tests the water.
-/// Thread-safe: sends finish on pool threads.
+/// Thread-safe: sends finish on pool threads. Not Polly's circuit breaker: that one only refuses calls, while here a
+/// probe is a real message, a pause must not spend schedules, and the state is what <c>bridge status</c> reports.
 /// </summary>
 public sealed class DestinationHealth(string name)
 {

@@ -48,7 +48,7 @@ public static class BridgeHost
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         services.AddHostedService<StoreMaintenance>();
         services.AddProblemDetails();
-        services.AddHealthChecks();
+        services.AddHealthChecks().AddCheck<BridgeHealthCheck>("bridge");
 
         var app = builder.Build();
         // Opened now, so a store that cannot be opened stops the start-up with its reason instead of failing requests.

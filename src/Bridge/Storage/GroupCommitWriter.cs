@@ -33,6 +33,10 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     private long _commits;
     private long _writes;
+    private volatile string? _lastFailure;
+
+    /// <summary>Why the last writes failed (a commit, or every write of a batch); null once a write commits again.</summary>
+    public string? LastFailure => _lastFailure;
 
     /// <summary>Runs <paramref name="work"/> in the next transaction; completes once that transaction is committed.</summary>
     /// <exception cref="StoreUnavailableException">The transaction could not be committed, or this work failed.</exception>
@@ -63,6 +67,8 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private void CommitBatch(List<WriteWork> batch)
     {
         var ran = 0;
+        var succeeded = 0;
+        string? failed = null;
         try
         {
             using var tx = _connection.BeginTransaction(deferred: false);
@@ -71,14 +77,19 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
                 tx.Save("w");
                 try
                 {
+                    var changesBefore = SQLitePCL.raw.sqlite3_total_changes(_connection.Handle);
                     work.Run(_connection, tx);
                     tx.Release("w");
+                    // Only a write that changed rows shows the store can take data; an empty claim succeeds even on a full disk.
+                    if (SQLitePCL.raw.sqlite3_total_changes(_connection.Handle) > changesBefore) succeeded++;
                 }
                 catch (Exception e)
                 {
                     tx.Rollback("w");
                     tx.Release("w");
-                    work.Fail(Unavailable(e));
+                    var failure = Unavailable(e);
+                    failed = failure.Message;
+                    work.Fail(failure);
                 }
                 ran++;
             }
@@ -88,9 +99,13 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         {
             _log.LogError(e, "The store could not commit {Count} writes; nothing of them was kept", batch.Count);
             var failure = Unavailable(e);
+            _lastFailure = failure.Message;
             foreach (var work in batch) work.Fail(failure);
             return;
         }
+        // A committed change shows the store works again; a batch whose writes failed (a full disk) shows it does not.
+        if (succeeded > 0) _lastFailure = null;
+        else if (failed is not null) _lastFailure = failed;
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _writes, ran);
         foreach (var work in batch) work.Complete();

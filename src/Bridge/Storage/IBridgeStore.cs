@@ -11,6 +11,9 @@ namespace Bridge.Storage;
 /// </remarks>
 public interface IBridgeStore : IAsyncDisposable
 {
+    /// <summary>Why the store's last commit failed (disk full, locked...); null while commits succeed. Read by <c>/healthz</c>.</summary>
+    string? LastCommitFailure { get; }
+
     /// <summary>Creates or migrates the schema and releases claims a previous process left behind.</summary>
     Task OpenAsync(CancellationToken ct);
 
@@ -21,8 +24,6 @@ public interface IBridgeStore : IAsyncDisposable
     /// <summary>Events committed but not yet processed, oldest first, with <see cref="StoredEvent.Seq"/> above <paramref name="afterSeq"/>.</summary>
     Task<IReadOnlyList<StoredEvent>> GetUnprocessedEventsAsync(long afterSeq, int limit, CancellationToken ct);
 
-    /// <summary>The highest event sequence number committed so far (0 when none).</summary>
-    Task<long> GetLastEventSeqAsync(CancellationToken ct);
 
     /// <summary>Commits the messages made for an event and marks it processed, in one transaction.</summary>
     Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, DateTimeOffset at, CancellationToken ct);

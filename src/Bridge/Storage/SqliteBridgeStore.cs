@@ -15,6 +15,7 @@ namespace Bridge.Storage;
 public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<SqliteBridgeStore> log) : IBridgeStore
 {
     private SqliteConnection? _connection;
+    private FileStream? _ownership;
     private GroupCommitWriter? _writer;
     private string _readConnectionString = "";
     private bool _inMemory;
@@ -30,6 +31,8 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
     /// <summary>Transactions committed, and the writes they carried (group commit folds many writes into one).</summary>
     public (long Commits, long Writes) CommitStats => _writer is null ? (0, 0) : (_writer.Commits, _writer.Writes);
 
+    public string? LastCommitFailure => _writer?.LastFailure;
+
     public Task OpenAsync(CancellationToken ct)
     {
         _inMemory = Path == Configuration.StorageConfig.InMemoryPath;
@@ -42,7 +45,11 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
             // How long a write waits for a lock held by another process before the store reports itself unavailable.
             DefaultTimeout = 5,
         };
-        if (!_inMemory) Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+        if (!_inMemory)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+            _ownership = TakeOwnership(Path);
+        }
         var connection = new SqliteConnection(builder.ToString());
         try
         {
@@ -57,10 +64,16 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
             var released = Execute(connection, "UPDATE messages SET claimed_until = NULL WHERE claimed_until IS NOT NULL");
             if (released > 0) log.LogWarning("Store {Path}: {Count} sends were under way when the bridge last stopped; they will be tried again", Path, released);
         }
-        catch (SqliteException e)
+        catch (Exception e)
         {
+            // Out of the pool too: a pooled connection would keep the broken file open for the next try.
+            SqliteConnection.ClearPool(connection);
             connection.Dispose();
-            throw new StoreUnavailableException($"cannot open the store at {Path}: SQLite error {e.SqliteErrorCode}: {e.Message}", e);
+            _ownership?.Dispose();
+            _ownership = null;
+            if (e is SqliteException sqlite)
+                throw new StoreUnavailableException($"cannot open the store at {Path}: {sqlite.Message}", sqlite);
+            throw;
         }
         _connection = connection;
         _readConnectionString = builder.ToString();
@@ -73,6 +86,24 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
         if (_writer is not null) await _writer.DisposeAsync();
         _connection?.Dispose();
         if (!_inMemory && _readConnectionString.Length > 0) SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
+        if (_ownership is not null) await _ownership.DisposeAsync();
+    }
+
+    /// <summary>
+    /// One bridge per store: a second process on the same file would deliver every message twice. An exclusive lock on a
+    /// file beside it (released by the OS when the process dies, however it dies) keeps the second one out.
+    /// </summary>
+    private static FileStream TakeOwnership(string path)
+    {
+        var lockPath = path + ".lock";
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new StoreUnavailableException($"another bridge process is using the store {path} (its lock file {lockPath} is held): {e.Message}", e);
+        }
     }
 
     public async Task<AcceptResult> AcceptEventAsync(NewEvent e, CancellationToken ct)
@@ -164,9 +195,6 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
             q.Parameters.AddWithValue("$n", limit);
             return ReadAll(q, ReadEvent);
         });
-
-    public Task<long> GetLastEventSeqAsync(CancellationToken ct) =>
-        ReadAsync((c, tx) => Scalar(c, tx, "SELECT COALESCE(MAX(seq), 0) FROM events") is long seq ? seq : 0L);
 
     public Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, DateTimeOffset at, CancellationToken ct)
     {

@@ -57,6 +57,7 @@ internal static class SqliteMigrations
             claimed_until   INTEGER
         );
         CREATE INDEX messages_due ON messages (destination, next_attempt_at, id) WHERE status = 0;
+        CREATE INDEX messages_pending_order ON messages (destination, id) WHERE status = 0;
         CREATE INDEX messages_status ON messages (status, id);
         CREATE INDEX messages_event ON messages (event_seq);
         CREATE TABLE attempts (

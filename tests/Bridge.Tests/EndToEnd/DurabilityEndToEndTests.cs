@@ -50,10 +50,18 @@ public sealed class DurabilityEndToEndTests
         Assert.Equal(0L, SqliteFile.Count(bridge.StorePath, "events"));
         Assert.Equal(0L, SqliteFile.Count(bridge.StorePath, "dedupe"));
         await bridge.Logs.WaitForMessageAsync("Cannot store event");
+        using (var health = await bridge.Client.GetAsync("/healthz"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        }
 
         SqliteFile.Execute(bridge.StorePath, "DROP TRIGGER full");
         using var retried = await bridge.PostHookAsync("authentik", AdminLogin);
         Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
+        using (var health = await bridge.Client.GetAsync("/healthz"))
+        {
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
         Assert.Equal("accepted", (await retried.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
     }
 

@@ -39,8 +39,14 @@ public sealed class ScheduleEndToEndTests
         time.Advance(TimeSpan.FromSeconds(10));
         await using var second = await BridgeTestHost.StartAsync(config, ntfy, options: new TestHostOptions(directory, time));
         time.SetUtcNow(due);
+        // A timer the worker set just before the jump would fire a while later on the bridge's clock: keep the clock moving.
+        var delivery = ntfy.WaitForMessagesAsync(1);
+        for (var i = 0; i < 100 && !delivery.IsCompleted; i++)
+        {
+            if (await Task.WhenAny(delivery, Task.Delay(100)) != delivery) time.Advance(TimeSpan.FromSeconds(1));
+        }
 
-        Assert.Single(await ntfy.WaitForMessagesAsync(1));
+        Assert.Single(await delivery);
         await second.Logs.WaitForMessageAsync("Delivered message");
         var delivered = Assert.Single((await second.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Delivered), null, 10, CancellationToken.None)).Items);
         var attempts = await second.Store.GetAttemptsAsync(delivered.Id, CancellationToken.None);
@@ -50,6 +56,33 @@ public sealed class ScheduleEndToEndTests
         // Sent when it fell due on the bridge's clock, not when the new process started.
         Assert.True(attempts[1].At >= due, $"second attempt at {attempts[1].At:O}, due {due:O}");
         Assert.Equal(2, ntfy.Requests);
+    }
+
+    [Fact]
+    public async Task After429TheDestinationRestsAMinuteAndTheMessagesScheduleIsNotSpent()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var bridge = await BridgeTestHost.StartAsync(WithSchedule("[0s, 1s]"), ntfy, options: new TestHostOptions(Time: time));
+        ntfy.FailNext(429, code: 42901, error: "limit reached: too many requests");
+
+        await bridge.PostHookAsync("authentik", AdminLogin);
+        await bridge.Logs.WaitForMessageAsync("next attempt at");
+        var delivery = ntfy.WaitForMessagesAsync(1);
+        for (var i = 0; i < 200 && !delivery.IsCompleted; i++)
+        {
+            if (await Task.WhenAny(delivery, Task.Delay(20)) != delivery) time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Single(await delivery);
+        await bridge.Logs.WaitForMessageAsync("Delivered message");
+        var message = Assert.Single((await bridge.Store.ListMessagesAsync(new MessageFilter(), null, 10, CancellationToken.None)).Items);
+        var attempts = await bridge.Store.GetAttemptsAsync(message.Id, CancellationToken.None);
+        Assert.Equal(["rate_limited", "delivered"], attempts.Select(a => a.Outcome));
+        Assert.True(attempts[1].At - attempts[0].At >= TimeSpan.FromMinutes(1), $"retried after {attempts[1].At - attempts[0].At}");
+        // A schedule of two attempts, and the 429 did not use one up.
+        Assert.Equal(MessageStatus.Delivered, message.Status);
+        Assert.Equal(1, message.Attempts);
     }
 
     [Fact]
@@ -147,12 +180,39 @@ public sealed class ScheduleEndToEndTests
 
         time.Advance(TimeSpan.FromDays(2));
         Assert.Empty((await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
-        time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(2));
+        time.Advance(TimeSpan.FromDays(1));
+        // The clock keeps moving, a minute at a time, until the sweep (or the probe in hand) ends the message.
+        IReadOnlyList<StoredMessage> dead = [];
+        for (var i = 0; i < 100 && dead.Count == 0; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(20);
+            dead = (await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items;
+        }
 
-        await bridge.Logs.WaitForMessageAsync("are now dead");
-        var dead = Assert.Single((await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
-        Assert.StartsWith("undelivered after 3 d (max_age)", dead.DeadReason, StringComparison.Ordinal);
-        Assert.Contains("40101", dead.DeadReason, StringComparison.Ordinal);
+        Assert.StartsWith("undelivered after 3 d (max_age)", Assert.Single(dead).DeadReason, StringComparison.Ordinal);
+        Assert.Contains("40101", dead[0].DeadReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DeliveredRecordsArePurgedAfterTheRetentionPeriodAndDeadOnesAreKept()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin, ntfy, options: new TestHostOptions(Time: time));
+        ntfy.FailNext(400, code: 40009, error: "invalid request: topic invalid");
+        await bridge.PostHookAsync("authentik", AdminLogin);
+        await bridge.Logs.WaitForMessageAsync("ntfy rejected message");
+        await bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload("default-body-login-failed.json"));
+        await ntfy.WaitForMessagesAsync(1);
+        await WaitUntilAsync(async () => (await bridge.Store.CountAsync(CancellationToken.None)).Messages["ntfy"].GetValueOrDefault(MessageStatus.Delivered) == 1);
+
+        time.Advance(TimeSpan.FromDays(8));
+
+        await bridge.Logs.WaitForMessageAsync("Purged 1 delivered messages");
+        var left = (await bridge.Store.ListMessagesAsync(new MessageFilter(), null, 10, CancellationToken.None)).Items;
+        Assert.Equal(MessageStatus.Dead, Assert.Single(left).Status);
+        Assert.Equal(1L, SqliteFile.Count(bridge.StorePath, "events"));
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

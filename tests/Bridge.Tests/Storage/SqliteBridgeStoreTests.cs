@@ -43,6 +43,34 @@ public sealed class SqliteBridgeStoreTests
     }
 
     [Fact]
+    public async Task ACorruptFileIsRefusedWithTheReasonAndReleasedForTheNextTry()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.Write(Path.Combine("data", "bridge.db"), new string('x', 8192));
+        var time = TimeProvider.System;
+        await using var store = new SqliteBridgeStore(path, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteBridgeStore>.Instance);
+
+        var failure = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.OpenAsync(CancellationToken.None));
+
+        Assert.Contains("cannot open the store", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("not a database", failure.Message, StringComparison.Ordinal);
+        File.Delete(path);
+        await using var fresh = new SqliteBridgeStore(path, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteBridgeStore>.Instance);
+        await fresh.OpenAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task ASecondStoreOnTheSameFileIsRefusedSoNoMessageIsSentTwice()
+    {
+        await using var kit = await StoreTestKit.OpenAsync();
+        await using var second = new SqliteBridgeStore(kit.Path, kit.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteBridgeStore>.Instance);
+
+        var failure = await Assert.ThrowsAsync<StoreUnavailableException>(() => second.OpenAsync(CancellationToken.None));
+
+        Assert.Contains("another bridge process is using the store", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AcceptedEventIsOnDiskWithBodyEventJsonAndDedupeKeyWhenTheCallReturns()
     {
         await using var kit = await StoreTestKit.OpenAsync();

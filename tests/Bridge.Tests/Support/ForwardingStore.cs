@@ -7,13 +7,13 @@ public class ForwardingStore(IBridgeStore inner) : IBridgeStore
 {
     protected IBridgeStore Inner { get; } = inner;
 
+    public virtual string? LastCommitFailure => Inner.LastCommitFailure;
+
     public virtual Task OpenAsync(CancellationToken ct) => Inner.OpenAsync(ct);
 
     public virtual Task<AcceptResult> AcceptEventAsync(NewEvent e, CancellationToken ct) => Inner.AcceptEventAsync(e, ct);
 
     public virtual Task<IReadOnlyList<StoredEvent>> GetUnprocessedEventsAsync(long afterSeq, int limit, CancellationToken ct) => Inner.GetUnprocessedEventsAsync(afterSeq, limit, ct);
-
-    public virtual Task<long> GetLastEventSeqAsync(CancellationToken ct) => Inner.GetLastEventSeqAsync(ct);
 
     public virtual Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, DateTimeOffset at, CancellationToken ct) => Inner.CompleteEventAsync(eventSeq, messages, at, ct);
 
