@@ -10,5 +10,12 @@ public sealed class LiveRuntime(BridgeRuntime initial)
 
     public BridgeRuntime Current => _current;
 
-    public void Replace(BridgeRuntime next) => _current = next;
+    /// <summary>Raised after <see cref="Replace"/>, so loops that sleep on a schedule can look again at once (a fixed token).</summary>
+    public event Action? Replaced;
+
+    public void Replace(BridgeRuntime next)
+    {
+        _current = next;
+        Replaced?.Invoke();
+    }
 }

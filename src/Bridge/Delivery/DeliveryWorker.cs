@@ -46,14 +46,19 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A reload may fix what paused a destination (its token): look again now rather than at the next probe.
+        live.Replaced += wake.Set;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 var wakeAt = await RoundAsync(stoppingToken);
-                var now = time.GetUtcNow();
-                var wait = wakeAt - now;
-                if (wait > TimeSpan.Zero) await wake.WaitAsync(wait, time, stoppingToken);
+                var wait = wakeAt - time.GetUtcNow();
+                if (wait <= TimeSpan.Zero) continue;
+                // The timer is set before the line is logged, so a reader who moves the clock to WakeAt wakes this loop.
+                var waiting = wake.WaitAsync(wait, time, stoppingToken);
+                log.LogDebug("Delivery idle until {WakeAt:O}, {InFlight} send(s) under way", wakeAt, _inFlight.Count);
+                await waiting;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -66,6 +71,7 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
 
     public override void Dispose()
     {
+        live.Replaced -= wake.Set;
         _sendCancellation.Dispose();
         base.Dispose();
     }
@@ -197,13 +203,14 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
         }
 
         var (attempt, update) = Judge(m, destination, health, probe, outcome, started, duration, now);
-        if (update.Status == MessageStatus.Pending && now - m.CreatedAt >= destination.Retry.MaxAge)
+        var expired = update.Status == MessageStatus.Pending && now - m.CreatedAt >= destination.Retry.MaxAge;
+        if (expired)
         {
             // Too old to wait any longer, whatever the destination's state: the sweep would end it, but it is in hand now.
             update = update with { Status = MessageStatus.Dead, DeadReason = $"undelivered after {Describe(destination.Retry.MaxAge)} (max_age); last: {update.LastError}" };
         }
         await store.RecordAttemptAsync(attempt, update, CancellationToken.None);
-        Log(m, destination, outcome, update, probe);
+        Log(m, destination, outcome, update, probe, expired);
     }
 
     private Task<DeliveryOutcome> SendOnceAsync(StoredMessage m, DestinationConfig destination)
@@ -266,7 +273,7 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
     {
         var hold = RetrySchedule.Hold(o.HttpStatus, o.RetryAfter);
         if (health.Refused(now, destination, error, hold))
-            log.LogError("PAUSED destination {Destination}: ntfy refused the credentials ({Reason}). Messages wait (none is dropped) and one probe is sent at a time; fix the token and restart the bridge",
+            log.LogError("PAUSED destination {Destination}: ntfy refused the credentials ({Reason}). Messages wait (none is dropped) and one probe is sent at a time; fix the token (a config reload applies it)",
                 destination.Name, error);
         var record = new AttemptRecord(m.Id, started, "paused", o.HttpStatus, o.NtfyCode, o.Detail, duration);
         // Its schedule is not spent; the max-age sweep ends it if the pause outlasts max_age.
@@ -276,7 +283,8 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
     private static string Error(DeliveryOutcome o) =>
         o.HttpStatus is { } status ? $"HTTP {status}{(o.NtfyCode is { } code ? $", code {code}" : "")}: {o.Detail}" : o.Detail;
 
-    private void Log(StoredMessage m, DestinationConfig d, DeliveryOutcome o, MessageUpdate update, bool probe)
+    /// <param name="expired">The message died of old age: whatever this answer was, that is the reason to report.</param>
+    private void Log(StoredMessage m, DestinationConfig d, DeliveryOutcome o, MessageUpdate update, bool probe, bool expired)
     {
         switch (update.Status)
         {
@@ -287,13 +295,13 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
                 log.LogInformation("Delivered message {MessageId} for event {EventId} (rule {Rule}) to {Destination} topic {Topic} after {Attempts} attempt(s): {Detail}",
                     m.Id, m.EventId, m.Rule, m.Destination, m.Topic, update.Attempts, o.Detail);
                 break;
-            case MessageStatus.Dead when o.Status == DeliveryStatus.Rejected:
+            case MessageStatus.Dead when o.Status == DeliveryStatus.Rejected && !expired:
                 log.LogError("ntfy rejected message {MessageId} for event {EventId} (rule {Rule}, topic {Topic}): HTTP {HttpStatus}, code {NtfyCode}: {Detail}; dead, not retried",
                     m.Id, m.EventId, m.Rule, m.Topic, o.HttpStatus, o.NtfyCode, o.Detail);
                 break;
             case MessageStatus.Dead:
                 log.LogError("Gave up on message {MessageId} for event {EventId} (rule {Rule}) to {Destination} after {Attempts} attempt(s): {Detail}; dead",
-                    m.Id, m.EventId, m.Rule, d.Name, update.Attempts, update.LastError);
+                    m.Id, m.EventId, m.Rule, d.Name, update.Attempts, expired ? update.DeadReason : update.LastError);
                 break;
             default:
                 log.LogWarning("Attempt {Attempt} of message {MessageId} for event {EventId} to {Destination} failed ({Reason}){Probe}; next attempt at {NextAttemptAt:O}",

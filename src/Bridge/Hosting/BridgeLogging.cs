@@ -21,6 +21,8 @@ public static class BridgeLogging
             // ASP.NET Core's own request lines include the query string, which may carry a hook token (?token=).
             // Request logging comes from Serilog's middleware instead, which logs the path only.
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            // Where it listens and that it started are worth a line at any level (and supervisors wait for them).
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .Enrich.FromLogContext();

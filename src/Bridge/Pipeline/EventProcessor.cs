@@ -25,6 +25,9 @@ public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signa
                 // Mapping runs are synchronous CPU work; this loop is its own thread of work, never a request's.
                 var messages = Process(pending);
                 await CommitAsync(pending, messages, stoppingToken);
+                // After the commit, so whoever reads this (a person, a test) finds the messages in the store.
+                log.LogDebug("Processed event {EventId}: {Queued} message(s) queued, {Dead} dead",
+                    pending.EventId, messages.Count(m => m.Status == MessageStatus.Pending), messages.Count(m => m.Status == MessageStatus.Dead));
                 deliveries.Set();
             }
         }

@@ -96,7 +96,8 @@ public sealed class AdminApiTests
         await using var bridge = await BridgeTestHost.StartAsync(WithAdminToken, ntfy);
         ntfy.FailNext(400, times: 3, code: 40009, error: "invalid request: topic invalid");
         for (var i = 1; i <= 3; i++) await bridge.PostHookAsync("authentik", AdminLogin(i));
-        while ((await GetAsync(bridge, "/api/messages?status=dead")).GetProperty("items").GetArrayLength() < 3) await Task.Delay(20);
+        // Logged after the store records each death.
+        await bridge.Logs.WaitForCountAsync(e => e.RenderMessage().StartsWith("ntfy rejected message", StringComparison.Ordinal), 3);
 
         using var replay = await SendAsync(bridge, HttpMethod.Post, "/api/messages/replay?destination=ntfy");
 
@@ -116,8 +117,8 @@ public sealed class AdminApiTests
             new TestHostOptions(directory)))
         {
             await broken.PostHookAsync("authentik", AdminLogin(1));
-            JsonElement dead;
-            while ((dead = await GetAsync(broken, "/api/messages?status=dead")).GetProperty("items").GetArrayLength() == 0) await Task.Delay(20);
+            await broken.Logs.WaitForMessageAsync("Processed event");
+            var dead = await GetAsync(broken, "/api/messages?status=dead");
             id = Assert.Single(dead.GetProperty("items").EnumerateArray()).GetProperty("id").GetInt64();
         }
         await using var fixedMapping = await BridgeTestHost.StartAsync(config, ntfy, new Dictionary<string, string> { ["custom.js"] = "function map(e) { return { topic: 'gauth', message: 'fixed' }; }" },

@@ -155,9 +155,9 @@ public sealed class DurabilityEndToEndTests
             mappings: new Dictionary<string, string> { ["broken.js"] = "function map(event, ctx) { return { topic: 'gauth', priority: 9 }; }" });
 
         await bridge.PostHookAsync("authentik", AdminLogin);
-        await bridge.Logs.WaitForMessageAsync("recorded as dead");
-        IReadOnlyList<StoredMessage> found;
-        while ((found = (await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items).Count == 0) await Task.Delay(20);
+        // Logged once the event's messages (here a dead one) are committed.
+        await bridge.Logs.WaitForMessageAsync("Processed event");
+        var found = (await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items;
 
         var dead = Assert.Single(found);
         Assert.Equal("admin-login", dead.Rule);

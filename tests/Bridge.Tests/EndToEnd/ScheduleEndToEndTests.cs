@@ -38,13 +38,8 @@ public sealed class ScheduleEndToEndTests
 
         time.Advance(TimeSpan.FromSeconds(10));
         await using var second = await BridgeTestHost.StartAsync(config, ntfy, options: new TestHostOptions(directory, time));
-        time.SetUtcNow(due);
-        // A timer the worker set just before the jump would fire a while later on the bridge's clock: keep the clock moving.
         var delivery = ntfy.WaitForMessagesAsync(1);
-        for (var i = 0; i < 100 && !delivery.IsCompleted; i++)
-        {
-            if (await Task.WhenAny(delivery, Task.Delay(100)) != delivery) time.Advance(TimeSpan.FromSeconds(1));
-        }
+        await DeliveryClock.RunUntilAsync(second, time, delivery);
 
         Assert.Single(await delivery);
         await second.Logs.WaitForMessageAsync("Delivered message");
@@ -69,10 +64,7 @@ public sealed class ScheduleEndToEndTests
         await bridge.PostHookAsync("authentik", AdminLogin);
         await bridge.Logs.WaitForMessageAsync("next attempt at");
         var delivery = ntfy.WaitForMessagesAsync(1);
-        for (var i = 0; i < 200 && !delivery.IsCompleted; i++)
-        {
-            if (await Task.WhenAny(delivery, Task.Delay(20)) != delivery) time.Advance(TimeSpan.FromSeconds(1));
-        }
+        await DeliveryClock.RunUntilAsync(bridge, time, delivery);
 
         Assert.Single(await delivery);
         await bridge.Logs.WaitForMessageAsync("Delivered message");
@@ -155,7 +147,7 @@ public sealed class ScheduleEndToEndTests
             }
             var log = await paused.Logs.WaitForMessageAsync("PAUSED destination");
             Assert.Contains("40101", log.RenderMessage(), StringComparison.Ordinal);
-            await WaitUntilAsync(async () => (await paused.Store.CountAsync(CancellationToken.None)).UnprocessedEvents == 0);
+            await paused.Logs.WaitForCountAsync(e => e.MessageTemplate.Text.StartsWith("Processed event", StringComparison.Ordinal), 6);
             var requests = ntfy.Requests;
             Assert.InRange(requests, 1, 4); // the sends already under way when the first 401 came; then one probe a minute
             var counts = (await paused.Store.CountAsync(CancellationToken.None)).Messages["ntfy"];
@@ -169,6 +161,26 @@ public sealed class ScheduleEndToEndTests
     }
 
     [Fact]
+    public async Task AFixedTokenByConfigReloadDrainsAPausedQueueWithoutARestart()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        var wrongToken = EndToEndConfigs.AdminLogin.Replace("token: ${NTFY_TOKEN:-}", "token: tk_wrongwrongwrongwrongwrongwron", StringComparison.Ordinal);
+        await using var bridge = await BridgeTestHost.StartAsync(wrongToken, ntfy);
+        for (var i = 0; i < 3; i++)
+        {
+            var node = JsonNode.Parse(AdminLogin)!;
+            node["event"]!["pk"] = $"{i:x32}";
+            await bridge.PostHookAsync("authentik", Encoding.UTF8.GetBytes(node.ToJsonString()));
+        }
+        await bridge.Logs.WaitForMessageAsync("PAUSED destination");
+
+        await File.WriteAllTextAsync(Path.Combine(bridge.Directory, "bridge.yaml"), EndToEndConfigs.AdminLogin);
+
+        Assert.Equal(3, (await ntfy.WaitForMessagesAsync(3)).Count);
+        Assert.All(ntfy.Published, m => Assert.Equal("Bearer " + ntfy.Token, m.Authorization));
+    }
+
+    [Fact]
     public async Task APausedMessageDiesOnlyPastMaxAgeWithThatReason()
     {
         await using var ntfy = await FakeNtfy.StartAsync();
@@ -177,18 +189,16 @@ public sealed class ScheduleEndToEndTests
         await using var bridge = await BridgeTestHost.StartAsync(wrongToken, ntfy, options: new TestHostOptions(Time: time));
         await bridge.PostHookAsync("authentik", AdminLogin);
         await bridge.Logs.WaitForMessageAsync("PAUSED destination");
+        await DeliveryClock.QuietAsync(bridge);
 
         time.Advance(TimeSpan.FromDays(2));
         Assert.Empty((await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
         time.Advance(TimeSpan.FromDays(1));
-        // The clock keeps moving, a minute at a time, until the sweep (or the probe in hand) ends the message.
-        IReadOnlyList<StoredMessage> dead = [];
-        for (var i = 0; i < 100 && dead.Count == 0; i++)
-        {
-            time.Advance(TimeSpan.FromMinutes(1));
-            await Task.Delay(20);
-            dead = (await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items;
-        }
+        // The expiry sweep (or a failed probe) ends the message; both log it after the store has it.
+        var died = bridge.Logs.WaitForAsync(e => e.RenderMessage().Contains("are now dead", StringComparison.Ordinal)
+            || e.RenderMessage().StartsWith("Gave up on message", StringComparison.Ordinal));
+        await DeliveryClock.RunUntilAsync(bridge, time, died);
+        var dead = (await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items;
 
         Assert.StartsWith("undelivered after 3 d (max_age)", Assert.Single(dead).DeadReason, StringComparison.Ordinal);
         Assert.Contains("40101", dead[0].DeadReason, StringComparison.Ordinal);
@@ -205,7 +215,8 @@ public sealed class ScheduleEndToEndTests
         await bridge.Logs.WaitForMessageAsync("ntfy rejected message");
         await bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload("default-body-login-failed.json"));
         await ntfy.WaitForMessagesAsync(1);
-        await WaitUntilAsync(async () => (await bridge.Store.CountAsync(CancellationToken.None)).Messages["ntfy"].GetValueOrDefault(MessageStatus.Delivered) == 1);
+        // Logged after the store records the delivery.
+        await bridge.Logs.WaitForMessageAsync("Delivered message");
 
         time.Advance(TimeSpan.FromDays(8));
 
@@ -215,9 +226,4 @@ public sealed class ScheduleEndToEndTests
         Assert.Equal(1L, SqliteFile.Count(bridge.StorePath, "events"));
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!await condition()) await Task.Delay(20, timeout.Token);
-    }
 }

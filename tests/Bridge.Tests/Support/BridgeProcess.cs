@@ -14,12 +14,17 @@ public sealed class BridgeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
+    /// <summary>Completes when the host says it has started (its listeners are bound by then), or faults if the process exits first.</summary>
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private BridgeProcess(Process process, Uri url)
     {
         _process = process;
         Url = url;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) => Received(e.Data);
+        process.ErrorDataReceived += (_, e) => Received(e.Data);
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => _started.TrySetException(new InvalidOperationException("the bridge exited during start-up:\n" + Output));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
@@ -43,24 +48,23 @@ public sealed class BridgeProcess : IAsyncDisposable
         };
         foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = new BridgeProcess(Process.Start(start)!, url);
-        using var client = new HttpClient { BaseAddress = url };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (process._process.HasExited) throw new InvalidOperationException("the bridge exited during start-up:\n" + process.Output);
-            try
-            {
-                using var health = await client.GetAsync("/healthz");
-                if (health.StatusCode == HttpStatusCode.OK) return process;
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            await Task.Delay(50);
+            await process._started.Task.WaitAsync(TimeSpan.FromSeconds(30));
         }
-        await process.DisposeAsync();
-        throw new TimeoutException("the bridge did not answer /healthz within 30 s:\n" + process.Output);
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+        return process;
+    }
+
+    private void Received(string? line)
+    {
+        if (line is null) return;
+        _output.Enqueue(line);
+        if (line.Contains("Application started", StringComparison.Ordinal)) _started.TrySetResult();
     }
 
     /// <summary>SIGKILL: the process ends at once, mid-request, mid-commit, whatever it was doing.</summary>

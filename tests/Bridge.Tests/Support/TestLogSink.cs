@@ -50,6 +50,21 @@ public sealed class TestLogSink : ILogEventSink
         }
     }
 
+    /// <summary>Resolves once <paramref name="count"/> events (already logged or still to come) satisfy <paramref name="predicate"/>.</summary>
+    public async Task WaitForCountAsync(Func<LogEvent, bool> predicate, int count, TimeSpan? within = null)
+    {
+        var seen = 0;
+        await WaitForAsync(e => predicate(e) && Interlocked.Increment(ref seen) >= count, within);
+    }
+
+    /// <summary>Resolves with the next event satisfying <paramref name="predicate"/> that is logged after this call.</summary>
+    public Task<LogEvent> WaitForNextAsync(Func<LogEvent, bool> predicate, TimeSpan? within = null)
+    {
+        HashSet<LogEvent> earlier;
+        lock (_gate) earlier = [.. _events];
+        return WaitForAsync(e => !earlier.Contains(e) && predicate(e), within);
+    }
+
     public Task<LogEvent> WaitForMessageAsync(string containing, TimeSpan? within = null) =>
         WaitForAsync(e => e.RenderMessage().Contains(containing, StringComparison.Ordinal), within);
 

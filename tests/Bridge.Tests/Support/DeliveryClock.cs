@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Time.Testing;
+using Serilog.Events;
+
+namespace Bridge.Tests.Support;
+
+/// <summary>
+/// Moves a bridge's fake clock the way real time would, without sleeping: only ever to the time the delivery worker
+/// said it is waiting for ("Delivery idle until …", logged after its timer is set), until <c>done</c> completes.
+/// </summary>
+public static class DeliveryClock
+{
+    public static async Task RunUntilAsync(BridgeTestHost bridge, FakeTimeProvider time, Task done)
+    {
+        for (var i = 0; i < 1_000 && !done.IsCompleted; i++)
+        {
+            // Watch for the next idle line first, then look at the latest one: a line logged in between is seen by both.
+            var next = bridge.Logs.WaitForNextAsync(IsIdle);
+            // Never while a send is under way: its per-attempt timeout runs on this clock too. Its end wakes the worker.
+            if (LatestIdle(bridge) is { InFlight: 0, WakeAt: var wakeAt } && wakeAt > time.GetUtcNow()) time.SetUtcNow(wakeAt);
+            await Task.WhenAny(done, next);
+        }
+        await done;
+    }
+
+    /// <summary>Waits until the worker is idle with no send under way, so moving the clock cannot time one out.</summary>
+    public static async Task QuietAsync(BridgeTestHost bridge)
+    {
+        var next = bridge.Logs.WaitForNextAsync(e => IsIdle(e) && InFlight(e) == 0);
+        if (bridge.Logs.Events.LastOrDefault(IsIdle) is { } latest && InFlight(latest) == 0) return;
+        await next;
+    }
+
+    private static int InFlight(LogEvent e) => (int)((ScalarValue)e.Properties["InFlight"]).Value!;
+
+    private static bool IsIdle(LogEvent e) => e.MessageTemplate.Text.StartsWith("Delivery idle until", StringComparison.Ordinal);
+
+    private static (DateTimeOffset WakeAt, int InFlight)? LatestIdle(BridgeTestHost bridge) =>
+        bridge.Logs.Events.LastOrDefault(IsIdle) is { } e
+            ? ((DateTimeOffset)((ScalarValue)e.Properties["WakeAt"]).Value!, (int)((ScalarValue)e.Properties["InFlight"]).Value!)
+            : null;
+}
