@@ -58,7 +58,7 @@ public static class AdminEndpoints
         }
         var view = EventView.From(e);
         return TypedResults.Ok(new EventDetail(view.Id, view.Seq, view.Source, view.Action, view.Status, view.ReceivedAt, view.Duplicates,
-            JsonDocument.Parse(e.EventJson).RootElement.Clone(), JsonDocument.Parse(e.VerdictsJson).RootElement.Clone(), messages));
+            JsonDocument.Parse(e.EventJson).RootElement.Clone(), JsonDocument.Parse(e.VerdictsJson).RootElement.Clone(), messages, e.MappingLog));
     }
 
     private static async Task<Results<Ok<ListPage<MessageView>>, ProblemHttpResult>> ListMessagesAsync(

@@ -37,7 +37,8 @@ public sealed record EventDetail(
     [property: JsonPropertyName("duplicates")] int Duplicates,
     [property: JsonPropertyName("event")] JsonElement Event,
     [property: JsonPropertyName("verdicts")] JsonElement Verdicts,
-    [property: JsonPropertyName("messages")] IReadOnlyList<MessageView> Messages);
+    [property: JsonPropertyName("messages")] IReadOnlyList<MessageView> Messages,
+    [property: JsonPropertyName("mapping_log")] IReadOnlyList<MappingRunLog> MappingLog);
 
 /// <summary>A message: where it goes, how far it got, and (in an event's detail) every attempt.</summary>
 public sealed record MessageView(

@@ -23,8 +23,8 @@ public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signa
             await foreach (var pending in events.ReadAllAsync(stoppingToken))
             {
                 // Mapping runs are synchronous CPU work; this loop is its own thread of work, never a request's.
-                var messages = Process(pending);
-                await CommitAsync(pending, messages, stoppingToken);
+                var (messages, mappingLog) = Process(pending);
+                await CommitAsync(pending, messages, mappingLog, stoppingToken);
                 // After the commit, so whoever reads this (a person, a test) finds the messages in the store.
                 log.LogDebug("Processed event {EventId}: {Queued} message(s) queued, {Dead} dead",
                     pending.EventId, messages.Count(m => m.Status == MessageStatus.Pending), messages.Count(m => m.Status == MessageStatus.Dead));
@@ -38,14 +38,14 @@ public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signa
     }
 
     /// <summary>Retries until the store takes the messages: the event stays unprocessed meanwhile, so nothing is lost either way.</summary>
-    private async Task CommitAsync(PendingEvent pending, List<NewMessage> messages, CancellationToken ct)
+    private async Task CommitAsync(PendingEvent pending, List<NewMessage> messages, List<MappingRunLog> mappingLog, CancellationToken ct)
     {
         var wait = TimeSpan.FromMilliseconds(100);
         while (true)
         {
             try
             {
-                await store.CompleteEventAsync(pending.Seq, messages, time.GetUtcNow(), ct);
+                await store.CompleteEventAsync(pending.Seq, messages, mappingLog, time.GetUtcNow(), ct);
                 return;
             }
             catch (StoreUnavailableException e)
@@ -57,9 +57,10 @@ public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signa
         }
     }
 
-    private List<NewMessage> Process(PendingEvent pending)
+    private (List<NewMessage> Messages, List<MappingRunLog> MappingLog) Process(PendingEvent pending)
     {
         var messages = new List<NewMessage>();
+        var mappingLog = new List<MappingRunLog>();
         var runtime = pending.Runtime;
         var now = time.GetUtcNow();
         foreach (var ruleName in pending.RulesToRun)
@@ -96,6 +97,8 @@ public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signa
                 messages.Add(Dead(ruleName, 0, destinationName, $"the mapping crashed: {ex.GetType().Name}: {ex.Message}", now));
                 continue;
             }
+            if (outcome.Logs.Count > 0 || outcome.Errors.Count > 0)
+                mappingLog.Add(new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", outcome.Logs, [.. outcome.Errors.Select(er => er.ToString())]));
             foreach (var line in outcome.Logs) log.LogInformation("Mapping {Mapping} (rule {Rule}, event {EventId}) logged: {Line}", rule.Config.Mapping ?? "default", rule.Name, e.Id, line);
             if (outcome.Dropped) log.LogInformation("Mapping for rule {Rule} returned nothing for event {EventId}; no message", rule.Name, e.Id);
 
@@ -114,7 +117,7 @@ public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signa
                 messages.Add(Dead(ruleName, outcome.Messages.Count + j, destinationName, $"mapping error: {error}", now));
             }
         }
-        return messages;
+        return (messages, mappingLog);
     }
 
     private static NewMessage Dead(string rule, int index, string destination, string reason, DateTimeOffset now) =>

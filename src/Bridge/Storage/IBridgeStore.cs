@@ -26,7 +26,7 @@ public interface IBridgeStore : IAsyncDisposable
 
 
     /// <summary>Commits the messages made for an event and marks it processed, in one transaction.</summary>
-    Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, DateTimeOffset at, CancellationToken ct);
+    Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, IReadOnlyList<MappingRunLog> mappingLog, DateTimeOffset at, CancellationToken ct);
 
     /// <summary>
     /// Claims up to <paramref name="limit"/> pending messages for <paramref name="destination"/> whose next attempt is due,

@@ -196,9 +196,10 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
             return ReadAll(q, ReadEvent);
         });
 
-    public Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, DateTimeOffset at, CancellationToken ct)
+    public Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, IReadOnlyList<MappingRunLog> mappingLog, DateTimeOffset at, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(mappingLog);
         return Writer.WriteAsync((c, tx) =>
         {
             var now = at.ToUnixTimeMilliseconds();
@@ -233,8 +234,9 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
                     insert.ExecuteNonQuery();
                 }
             }
-            using var done = Command(c, tx, "UPDATE events SET status = 1, processed_at = $now WHERE seq = $e");
+            using var done = Command(c, tx, "UPDATE events SET status = 1, processed_at = $now, mapping_log = $log WHERE seq = $e");
             done.Parameters.AddWithValue("$now", now);
+            done.Parameters.AddWithValue("$log", mappingLog.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(mappingLog, StoreJson.Default.MappingRunLogs));
             done.Parameters.AddWithValue("$e", eventSeq);
             done.ExecuteNonQuery();
             return true;
@@ -506,13 +508,16 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
         return read(connection, null);
     }
 
-    private const string EventColumns = "seq, event_id, source, action, status, received_at, dedupe_key, body, event_json, verdicts, rules_to_run, duplicates, processed_at";
+    private const string EventColumns = "seq, event_id, source, action, status, received_at, dedupe_key, body, event_json, verdicts, rules_to_run, duplicates, processed_at, mapping_log";
 
     private static StoredEvent ReadEvent(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), (EventStatus)r.GetInt32(4),
         FromMs(r.GetInt64(5)), r.GetString(6), (byte[])r.GetValue(7), (byte[])r.GetValue(8), r.GetString(9),
         JsonSerializer.Deserialize(r.GetString(10), StoreJson.Default.ListString) ?? [], r.GetInt32(11),
-        r.IsDBNull(12) ? null : FromMs(r.GetInt64(12)));
+        r.IsDBNull(12) ? null : FromMs(r.GetInt64(12)))
+    {
+        MappingLog = r.IsDBNull(13) ? [] : JsonSerializer.Deserialize(r.GetString(13), StoreJson.Default.MappingRunLogs) ?? [],
+    };
 
     private const string MessageColumns =
         "m.id, m.event_seq, e.event_id, m.rule, m.idx, m.destination, m.topic, m.body, m.status, m.attempts, m.next_attempt_at, m.created_at, m.updated_at, m.last_error, m.dead_reason, e.dedupe_key";

@@ -72,6 +72,8 @@ internal static class SqliteMigrations
         );
         CREATE INDEX attempts_message ON attempts (message_id, id);
         """,
+        // 2: what each rule's mapping printed (console) and the errors it had, as JSON; null when it said nothing.
+        "ALTER TABLE events ADD COLUMN mapping_log TEXT;",
     ];
 
     public static int Latest => Steps.Count;

@@ -29,4 +29,8 @@ public sealed record StoredEvent(
     string VerdictsJson,
     IReadOnlyList<string> RulesToRun,
     int Duplicates,
-    DateTimeOffset? ProcessedAt);
+    DateTimeOffset? ProcessedAt)
+{
+    /// <summary>What the rules' mappings printed and the errors they had while processing it.</summary>
+    public IReadOnlyList<MappingRunLog> MappingLog { get; init; } = [];
+}

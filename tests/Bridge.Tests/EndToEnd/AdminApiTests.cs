@@ -66,6 +66,29 @@ public sealed class AdminApiTests
     }
 
     [Fact]
+    public async Task AnEventsDetailShowsWhatItsMappingsPrintedAndTheirErrors()
+    {
+        var config = WithAdminToken.Replace("mapping: admin-login.js", "mapping: chatty.js", StringComparison.Ordinal);
+        await using var bridge = await BridgeTestHost.StartAsync(config, mappings: new Dictionary<string, string>
+        {
+            ["chatty.js"] = "function map(event, ctx) {\n  console.log('user', event.user.username);\n  console.warn({ ip: event.client_ip });\n  return [{ title: 'ok' }, { priority: 9 }];\n}",
+        });
+        await bridge.PostHookAsync("authentik", AdminLogin(8));
+        await bridge.Logs.WaitForMessageAsync("Processed event");
+
+        var detail = await GetAsync(bridge, $"/api/events/{8:x32}");
+
+        var run = Assert.Single(detail.GetProperty("mapping_log").EnumerateArray());
+        Assert.Equal("admin-login", run.GetProperty("rule").GetString());
+        Assert.Equal("chatty.js", run.GetProperty("mapping").GetString());
+        var console = run.GetProperty("console").EnumerateArray().Select(l => l.GetString()).ToList();
+        Assert.Equal(2, console.Count);
+        Assert.Contains("alice.admin", console[0], StringComparison.Ordinal);
+        Assert.Contains("5.4.12.34", console[1], StringComparison.Ordinal);
+        Assert.Contains("priority", Assert.Single(run.GetProperty("errors").EnumerateArray()).GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ADeadMessageIsListedAndReplayedOnceTheCauseIsFixed()
     {
         await using var ntfy = await FakeNtfy.StartAsync();

@@ -210,7 +210,7 @@ public sealed class DurabilityEndToEndTests
     /// <summary>Commits events but never their messages: the state a crash leaves between the 202 and the mappings.</summary>
     private sealed class NeverProcessingStore(IBridgeStore inner) : ForwardingStore(inner)
     {
-        public override Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, DateTimeOffset at, CancellationToken ct) =>
+        public override Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, IReadOnlyList<MappingRunLog> mappingLog, DateTimeOffset at, CancellationToken ct) =>
             Task.Delay(Timeout.Infinite, ct);
     }
 }

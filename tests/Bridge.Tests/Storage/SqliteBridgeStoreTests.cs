@@ -25,7 +25,7 @@ public sealed class SqliteBridgeStoreTests
 
         await kit.ReopenAsync();
 
-        Assert.Equal(1L, SqliteFile.Count(kit.Path, "schema_version"));
+        Assert.Equal((long)SqliteMigrations.Latest, SqliteFile.Count(kit.Path, "schema_version"));
         var pending = Assert.Single(await kit.Store.GetUnprocessedEventsAsync(0, 10, CancellationToken.None));
         Assert.Equal(accepted.Seq, pending.Seq);
         Assert.Equal(["admin-login"], pending.RulesToRun);
@@ -159,7 +159,7 @@ public sealed class SqliteBridgeStoreTests
         await kit.Store.CompleteEventAsync(accepted.Seq, [
             new NewMessage("admin-login", 0, "ntfy", "gauth", "{\"topic\":\"gauth\"}"u8.ToArray(), MessageStatus.Pending, null, now),
             new NewMessage("admin-login", 1, "ntfy", null, null, MessageStatus.Dead, "mapping error: x", now),
-        ], now, CancellationToken.None);
+        ], [new MappingRunLog("admin-login", "admin-login.js", ["looking at alice"], ["admin-login.js:3:5: runtime: x"])], now, CancellationToken.None);
 
         Assert.Empty(await kit.Store.GetUnprocessedEventsAsync(0, 10, CancellationToken.None));
         var claimed = Assert.Single(await kit.Store.ClaimDueMessagesAsync("ntfy", now, 10, TimeSpan.FromMinutes(1), CancellationToken.None));
@@ -167,6 +167,8 @@ public sealed class SqliteBridgeStoreTests
         Assert.Empty(await kit.Store.ClaimDueMessagesAsync("ntfy", now, 10, TimeSpan.FromMinutes(1), CancellationToken.None));
         var dead = Assert.Single((await kit.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
         Assert.Equal("mapping error: x", dead.DeadReason);
+        var log = Assert.Single((await kit.Store.GetEventAsync(dead.EventId, CancellationToken.None))!.MappingLog);
+        Assert.Equal(("admin-login", "looking at alice", "admin-login.js:3:5: runtime: x"), (log.Rule, Assert.Single(log.Console), Assert.Single(log.Errors)));
     }
 
     [Fact]
@@ -175,7 +177,7 @@ public sealed class SqliteBridgeStoreTests
         await using var kit = await StoreTestKit.OpenAsync();
         var accepted = await kit.Store.AcceptEventAsync(kit.New(StoreTestKit.Event(), "r"), CancellationToken.None);
         var now = kit.Time.GetUtcNow();
-        await kit.Store.CompleteEventAsync(accepted.Seq, [new NewMessage("r", 0, "ntfy", "t", "{}"u8.ToArray(), MessageStatus.Pending, null, now)], now, CancellationToken.None);
+        await kit.Store.CompleteEventAsync(accepted.Seq, [new NewMessage("r", 0, "ntfy", "t", "{}"u8.ToArray(), MessageStatus.Pending, null, now)], [], now, CancellationToken.None);
         Assert.Single(await kit.Store.ClaimDueMessagesAsync("ntfy", now, 10, TimeSpan.FromHours(1), CancellationToken.None));
 
         await kit.ReopenAsync();
@@ -189,12 +191,12 @@ public sealed class SqliteBridgeStoreTests
         await using var kit = await StoreTestKit.OpenAsync();
         var now = kit.Time.GetUtcNow();
         var delivered = await kit.Store.AcceptEventAsync(kit.New(StoreTestKit.Event(), "r"), CancellationToken.None);
-        await kit.Store.CompleteEventAsync(delivered.Seq, [new NewMessage("r", 0, "ntfy", "t", "{}"u8.ToArray(), MessageStatus.Pending, null, now)], now, CancellationToken.None);
+        await kit.Store.CompleteEventAsync(delivered.Seq, [new NewMessage("r", 0, "ntfy", "t", "{}"u8.ToArray(), MessageStatus.Pending, null, now)], [], now, CancellationToken.None);
         var message = Assert.Single(await kit.Store.ClaimDueMessagesAsync("ntfy", now, 10, TimeSpan.FromMinutes(1), CancellationToken.None));
         await kit.Store.RecordAttemptAsync(new AttemptRecord(message.Id, now, "delivered", 200, null, "ntfy id x", TimeSpan.FromMilliseconds(5)),
             new MessageUpdate(MessageStatus.Delivered, 1, now, null, null), CancellationToken.None);
         var dead = await kit.Store.AcceptEventAsync(kit.New(StoreTestKit.Event("event-login-user.json"), "r"), CancellationToken.None);
-        await kit.Store.CompleteEventAsync(dead.Seq, [new NewMessage("r", 0, "ntfy", null, null, MessageStatus.Dead, "mapping error", now)], now, CancellationToken.None);
+        await kit.Store.CompleteEventAsync(dead.Seq, [new NewMessage("r", 0, "ntfy", null, null, MessageStatus.Dead, "mapping error", now)], [], now, CancellationToken.None);
 
         kit.Time.Advance(TimeSpan.FromDays(8));
         var purged = await kit.Store.PurgeAsync(kit.Time.GetUtcNow() - TimeSpan.FromDays(7), kit.Time.GetUtcNow(), CancellationToken.None);

@@ -15,7 +15,8 @@ public class ForwardingStore(IBridgeStore inner) : IBridgeStore
 
     public virtual Task<IReadOnlyList<StoredEvent>> GetUnprocessedEventsAsync(long afterSeq, int limit, CancellationToken ct) => Inner.GetUnprocessedEventsAsync(afterSeq, limit, ct);
 
-    public virtual Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, DateTimeOffset at, CancellationToken ct) => Inner.CompleteEventAsync(eventSeq, messages, at, ct);
+    public virtual Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, IReadOnlyList<MappingRunLog> mappingLog, DateTimeOffset at, CancellationToken ct) =>
+        Inner.CompleteEventAsync(eventSeq, messages, mappingLog, at, ct);
 
     public virtual Task<IReadOnlyList<StoredMessage>> ClaimDueMessagesAsync(string destination, DateTimeOffset now, int limit, TimeSpan lease, CancellationToken ct) => Inner.ClaimDueMessagesAsync(destination, now, limit, lease, ct);
 
