@@ -189,7 +189,7 @@ public static partial class ConfigLoader
         if (section is null) return d;
         var limits = new IngestLimitsConfig(
             SizeWithin(section, "max_body", 1024, 64 * 1024 * 1024) ?? d.MaxBodyBytes,
-            section.WholeNumber("max_depth", 2, 256) ?? d.MaxDepth,
+            section.WholeNumber("max_depth", 2, IngestLimitsConfig.MaxAllowedDepth) ?? d.MaxDepth,
             SizeWithin(section, "max_header_size", 4 * 1024, 1024 * 1024) ?? d.MaxHeaderBytes,
             section.Duration("headers_timeout", min: TimeSpan.FromSeconds(1)) ?? d.HeadersTimeout,
             section.WholeNumber("min_body_rate", 0, 1_000_000) ?? d.MinBodyRate,

@@ -22,6 +22,9 @@ public sealed record IngestLimitsConfig(
     int MaxConnections,
     RateLimitConfig? PerClient)
 {
+    /// <summary>The deepest <c>max_depth</c> a config may set; a stored body is never deeper than this.</summary>
+    public const int MaxAllowedDepth = 256;
+
     public static readonly IngestLimitsConfig Default = new(
         1024 * 1024, 64, 32 * 1024, TimeSpan.FromSeconds(10), 240, 64, 1024, new RateLimitConfig(600, TimeSpan.FromMinutes(1)));
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Bridge.Configuration;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -10,19 +11,6 @@ public sealed record BodyProblem(int Status, string Title, string Detail);
 /// <summary>Reads a hook body within a size limit and parses it as one JSON object.</summary>
 public static class HookBodyReader
 {
-    /// <summary>Default body limit: Authentik events are a few KB; 1 MiB leaves room for big contexts without inviting floods.</summary>
-    public const int DefaultMaxBytes = 1024 * 1024;
-
-    /// <summary>Nesting deeper than this is no event anyone sends, and deep documents are a cheap way to burn CPU.</summary>
-    public const int MaxDepth = 64;
-
-    /// <returns>The parsed document (the caller disposes it), or a problem.</returns>
-    public static async Task<(JsonDocument? Document, BodyProblem? Problem)> ReadAsync(HttpRequest request, int maxBytes, CancellationToken ct)
-    {
-        var (body, problem) = await ReadBytesAsync(request, maxBytes, ct);
-        return problem is null ? Parse(body) : (null, problem);
-    }
-
     /// <summary>
     /// Reads the body as the exact bytes received (signatures are computed over them), refusing more than
     /// <paramref name="maxBytes"/> as soon as it is clear, without reading the rest.
@@ -57,7 +45,7 @@ public static class HookBodyReader
     }
 
     /// <summary>Parses a whole body; shared by the endpoint and <c>bridge try</c> so both judge a payload alike.</summary>
-    public static (JsonDocument? Document, BodyProblem? Problem) Parse(ReadOnlyMemory<byte> body) => Parse(body, MaxDepth);
+    public static (JsonDocument? Document, BodyProblem? Problem) Parse(ReadOnlyMemory<byte> body) => Parse(body, IngestLimitsConfig.Default.MaxDepth);
 
     /// <inheritdoc cref="Parse(ReadOnlyMemory{byte})"/>
     public static (JsonDocument? Document, BodyProblem? Problem) Parse(ReadOnlyMemory<byte> body, int maxDepth)

@@ -82,7 +82,9 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
             using var engine = MappingSandbox.Create(Limits, console, now, deadline.Token);
             engine.Execute(mapping.Script);
             var map = MappingSandbox.FindMap(engine);
-            var parser = new JsonParser(engine);
+            // Jint's own default depth (64) is less than a body the bridge may accept (max_depth up to 256), and the
+            // event wraps the body one level deeper (event.raw): allow what ingest allowed.
+            var parser = new JsonParser(engine, IngestLimitsConfig.MaxAllowedDepth + 2);
             var eventValue = parser.Parse(EventJson.ToUtf8(e).AsSpan());
             var ctxValue = parser.Parse(ContextJson(ctx, now).AsSpan());
             var result = engine.Invoke(map, eventValue, ctxValue);

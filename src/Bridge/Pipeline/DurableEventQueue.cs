@@ -95,7 +95,8 @@ public sealed class DurableEventQueue(IBridgeStore store, LiveRuntime live, Time
         var runtime = live.Current;
         if (!runtime.Config.Sources.TryGetValue(stored.Source, out var source))
             return Unbuildable(stored, runtime, $"source '{stored.Source}' is no longer configured");
-        var (document, problem) = HookBodyReader.Parse(stored.Body);
+        // It was accepted under whatever max_depth was configured then: read it back under the deepest a config allows.
+        var (document, problem) = HookBodyReader.Parse(stored.Body, IngestLimitsConfig.MaxAllowedDepth);
         if (problem is not null) return Unbuildable(stored, runtime, $"the stored body cannot be read again: {problem.Detail}");
         using (document)
         {

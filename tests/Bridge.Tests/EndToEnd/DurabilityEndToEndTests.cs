@@ -89,6 +89,29 @@ public sealed class DurabilityEndToEndTests
     }
 
     [Fact]
+    public async Task AnEventAsDeepAsTheConfiguredLimitIsRebuiltAfterARestartAndMapped()
+    {
+        // Accepted under max_depth: 128; a restart must read it back whatever the default depth is.
+        var config = "server: { limits: { max_depth: 128 } }\n" + EndToEndConfigs.AdminLogin;
+        var login = JsonNode.Parse(AdminLogin)!;
+        JsonNode deep = new JsonObject();
+        for (var i = 0; i < 100; i++) deep = new JsonObject { ["n"] = deep };
+        login["event"]!["context"]!["deep"] = deep;
+        await using var ntfy = await FakeNtfy.StartAsync();
+        var directory = new TempDirectory();
+        await using (var first = await BridgeTestHost.StartAsync(config, ntfy, options: new TestHostOptions(directory, WrapStore: s => new NeverProcessingStore(s))))
+        {
+            using var answer = await first.PostHookAsync("authentik", Encoding.UTF8.GetBytes(login.ToJsonString()));
+            Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+        }
+
+        await using var second = await BridgeTestHost.StartAsync(config, ntfy, options: new TestHostOptions(directory));
+
+        Assert.Equal("gauth", Assert.Single(await ntfy.WaitForMessagesAsync(1)).Topic);
+        directory.Dispose();
+    }
+
+    [Fact]
     public async Task FiveRecipientsPostsOfOneEventSendOneNotification()
     {
         await using var ntfy = await FakeNtfy.StartAsync();
