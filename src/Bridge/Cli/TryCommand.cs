@@ -41,7 +41,7 @@ public static class TryCommand
         if (runtime is null) return 1;
 
         var ruleName = mappingFile is null ? result.GetValue(RuleName) : TryRuleName;
-        var rule = ruleName is null ? null : runtime.Rules.Rules.FirstOrDefault(r => r.Name == ruleName);
+        var rule = ruleName is null ? null : runtime.Rules.Find(ruleName);
         if (ruleName is not null && rule is null)
         {
             errors.WriteLine($"error: no rule named '{ruleName}' (rules: {string.Join(", ", runtime.Rules.Rules.Select(r => r.Name))})");

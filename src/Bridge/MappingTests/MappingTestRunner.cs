@@ -36,7 +36,7 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
                 : $"names rule '{c.Rule}', but no configuration is loaded: give --config (or name a mapping: file.js instead)");
         }
 
-        var rule = c.Rule is null ? null : runtime!.Rules.Rules.FirstOrDefault(r => r.Name == c.Rule);
+        var rule = c.Rule is null ? null : runtime!.Rules.Find(c.Rule);
         if (c.Rule is not null && rule is null)
             return MappingTestResult.Broken(c, subject, $"no rule named '{c.Rule}' in the configuration (rules: {string.Join(", ", runtime!.Rules.Rules.Select(r => r.Name))})");
         if (rule is not null) subject = $"rule {rule.Name} ({rule.Config.Mapping ?? "built-in default mapping"})";

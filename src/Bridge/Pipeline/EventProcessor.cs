@@ -65,7 +65,7 @@ public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signa
         var now = time.GetUtcNow();
         foreach (var ruleName in pending.RulesToRun)
         {
-            var rule = runtime.Rules.Rules.FirstOrDefault(r => r.Name == ruleName);
+            var rule = runtime.Rules.Find(ruleName);
             if (rule is null)
             {
                 messages.Add(Dead(ruleName, 0, "", $"rule '{ruleName}' is no longer configured", now));

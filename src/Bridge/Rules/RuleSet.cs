@@ -13,9 +13,13 @@ public sealed class RuleSet
 
     private readonly bool needsClientIp;
 
+    // Names are unique (the config loader refuses duplicates); stored events name their rules, so lookups are per event.
+    private readonly Dictionary<string, CompiledRule> byName;
+
     private RuleSet(CompiledRule[] rules)
     {
         this.rules = rules;
+        byName = rules.ToDictionary(r => r.Name, StringComparer.Ordinal);
         matchedVerdicts = new RuleVerdict[rules.Length];
         for (var i = 0; i < rules.Length; i++)
         {
@@ -46,6 +50,9 @@ public sealed class RuleSet
 
     /// <summary>The compiled rules, in file order.</summary>
     public IReadOnlyList<CompiledRule> Rules => rules;
+
+    /// <summary>The rule of that name, or null when this configuration has none.</summary>
+    public CompiledRule? Find(string name) => byName.GetValueOrDefault(name);
 
     /// <summary>One verdict per rule in file order; rules after a matching <c>stop: true</c> rule are reported as not tried.</summary>
     public IReadOnlyList<RuleVerdict> Evaluate(BridgeEvent e)
