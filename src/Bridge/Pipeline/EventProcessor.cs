@@ -1,5 +1,4 @@
 using Bridge.Configuration;
-using Bridge.Mappings;
 using Bridge.Messages;
 using Bridge.Storage;
 
@@ -10,7 +9,7 @@ namespace Bridge.Pipeline;
 /// make (or, for a mapping that fails, a dead message saying why). One event at a time, so messages are made in the
 /// order events arrived; a slow mapping is bounded by the sandbox timeout.
 /// </summary>
-public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signal deliveries, MappingRunner runner, TimeProvider time, ILogger<EventProcessor> log)
+public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signal deliveries, MessageMaker maker, TimeProvider time, ILogger<EventProcessor> log)
     : BackgroundService
 {
     /// <summary>The longest wait between tries to commit an event's messages while the store refuses.</summary>
@@ -84,12 +83,10 @@ public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signa
                 messages.Add(Dead(ruleName, 0, destinationName, $"destination '{destinationName}' is no longer configured", now));
                 continue;
             }
-            var source = runtime.Config.Sources[e.Source];
-            var ctx = new MappingContext(rule.Name, rule.Config.Topic, destinationName, e.Source, source.BaseUrl);
-            MappingOutcome outcome;
+            MadeMessages made;
             try
             {
-                outcome = runner.Run(runtime.Mappings, rule, e, ctx);
+                made = maker.Make(runtime, rule, e, pending.DedupeKey);
             }
             catch (Exception ex)
             {
@@ -97,24 +94,19 @@ public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signa
                 messages.Add(Dead(ruleName, 0, destinationName, $"the mapping crashed: {ex.GetType().Name}: {ex.Message}", now));
                 continue;
             }
-            if (outcome.Logs.Count > 0 || outcome.Errors.Count > 0)
-                mappingLog.Add(new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", outcome.Logs, [.. outcome.Errors.Select(er => er.ToString())]));
-            foreach (var line in outcome.Logs) log.LogInformation("Mapping {Mapping} (rule {Rule}, event {EventId}) logged: {Line}", rule.Config.Mapping ?? "default", rule.Name, e.Id, line);
-            if (outcome.Dropped) log.LogInformation("Mapping for rule {Rule} returned nothing for event {EventId}; no message", rule.Name, e.Id);
+            if (made.Logs.Count > 0 || made.Errors.Count > 0)
+                mappingLog.Add(new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", made.Logs, [.. made.Errors.Select(er => er.ToString())]));
+            foreach (var line in made.Logs) log.LogInformation("Mapping {Mapping} (rule {Rule}, event {EventId}) logged: {Line}", rule.Config.Mapping ?? "default", rule.Name, e.Id, line);
+            if (made.Dropped) log.LogInformation("Mapping for rule {Rule} returned nothing for event {EventId}; no message", rule.Name, e.Id);
 
             var firstAttempt = now + destination.Retry.Schedule[0];
-            for (var i = 0; i < outcome.Messages.Count; i++)
+            foreach (var message in made.Messages)
+                messages.Add(new NewMessage(rule.Name, message.Index, destinationName, message.Message.Topic, message.Body, MessageStatus.Pending, null, firstAttempt));
+            for (var j = 0; j < made.Errors.Count; j++)
             {
-                var message = outcome.Messages[i];
-                // Redelivery after a crash then replaces the first copy on newer ntfy clients instead of doubling it.
-                if (message.SequenceId is null) message = message with { SequenceId = DedupeKeys.SequenceId(pending.DedupeKey, rule.Name, i) };
-                messages.Add(new NewMessage(rule.Name, i, destinationName, message.Topic, NtfyMessageJson.ToUtf8(message), MessageStatus.Pending, null, firstAttempt));
-            }
-            for (var j = 0; j < outcome.Errors.Count; j++)
-            {
-                var error = outcome.Errors[j];
+                var error = made.Errors[j];
                 log.LogError("Mapping error for event {EventId}, rule {Rule}: {Error}; recorded as dead", e.Id, rule.Name, error.ToString());
-                messages.Add(Dead(ruleName, outcome.Messages.Count + j, destinationName, $"mapping error: {error}", now));
+                messages.Add(Dead(ruleName, made.ErrorIndex(j), destinationName, $"mapping error: {error}", now));
             }
         }
         return (messages, mappingLog);
