@@ -4,6 +4,7 @@ using Bridge.Delivery;
 using Bridge.Ingest;
 using Bridge.Ingest.Limits;
 using Bridge.Mappings;
+using Bridge.Messages;
 using Bridge.Pipeline;
 using Bridge.Storage;
 using Serilog;
@@ -32,6 +33,7 @@ public static class BridgeHost
         services.AddSingleton(settings.Time ?? TimeProvider.System);
         services.AddSingleton(live);
         services.AddSingleton(sp => new MappingRunner(runtime.Config.MappingLimits, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<MessageMaker>();
         var env = settings.Environment ?? EnvInterpolator.FromProcess();
         services.AddSingleton(sp => new ConfigReloader(live, () => new ConfigSource(runtime.Config.FilePath, "").Load(env),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ConfigReloader>>(), settings.ReloadDebounce));
