@@ -32,6 +32,9 @@ public sealed class SamplePayloadsEndToEndTests
         ["event-model-updated-with-diff.json"] = ("user-group-changes", "User updated: bob"),
         ["event-password-set.json"] = null,
         ["event-update-available.json"] = ("updates", "Authentik 2026.2.1 is available"),
+        ["slack-login-failed.json"] = ("failed-login", "Failed login: alice.admin"),   // Slack mode names no groups
+        ["slack-test-notification.json"] = ("transport-test", "Authentik can reach you"),
+        ["slack-update-available.json"] = ("updates", "Authentik 2026.2.1 is available"),
     };
 
     private const string GenericConfig = """
@@ -63,7 +66,10 @@ public sealed class SamplePayloadsEndToEndTests
 
         foreach (var (file, expected) in Authentik.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            using var response = await bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload(file));
+            // Slack mode sends no headers: its token can only be in the URL.
+            using var response = file.StartsWith("slack-", StringComparison.Ordinal)
+                ? await bridge.PostRawAsync($"/hooks/authentik?token={BridgeTestHost.HookToken}", TestPaths.ReadAuthentikPayload(file), ("Content-Type", "application/json"))
+                : await bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload(file));
             Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{file}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             var matched = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("matched").EnumerateArray().Select(m => m.GetString()).ToList();
             Assert.True(matched.SequenceEqual(expected is { } e ? [e.Rule] : []), $"{file} matched [{string.Join(", ", matched)}]");
