@@ -39,7 +39,7 @@ internal static class AuthentikBodyReader
         // A transport in Slack mode, which ignores property mappings (authenticated by ?token= only).
         if (SlackBodyReader.Recognises(body))
         {
-            return Ok(SlackBodyReader.Read(source, body, time));
+            return Ok(SlackBodyReader.Read(source, body, receivedAt));
         }
 
         return Fail(ShapeErrors.UnknownShape(body));
