@@ -24,7 +24,7 @@ internal static class SlackBodyReader
         && list.GetArrayLength() > 0
         && list[0].ValueKind == JsonValueKind.Object;
 
-    public static BridgeEvent Read(string source, JsonElement body, TimeProvider time)
+    public static BridgeEvent Read(string source, JsonElement body, DateTimeOffset receivedAt)
     {
         var attachment = JsonRead.Property(body, "attachments")[0];
         var title = JsonRead.String(attachment, "title") ?? "";
@@ -55,7 +55,7 @@ internal static class SlackBodyReader
         var action = Action(title);
         var contextElement = context.Count == 0 ? (JsonElement?)null : ContextObject(context);
         return new BridgeEvent(
-            Id: EventIds.New(time),
+            Id: EventIds.New(receivedAt),
             Source: source,
             Action: action,
             Severity: severity,

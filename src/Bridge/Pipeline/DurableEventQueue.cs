@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Bridge.Configuration;
 using Bridge.Events;
-using Bridge.Ingest;
 using Bridge.Storage;
 
 namespace Bridge.Pipeline;
@@ -12,7 +11,7 @@ namespace Bridge.Pipeline;
 /// the events a crash left unprocessed come first after a restart and nothing is read twice. Events accepted by this
 /// process are kept in memory until processed, so the usual path does not parse its body a second time.
 /// </summary>
-public sealed class DurableEventQueue(IBridgeStore store, LiveRuntime live, TimeProvider time, ILogger<DurableEventQueue> log) : IEventQueue
+public sealed class DurableEventQueue(IEventLog store, LiveRuntime live, TimeProvider time, ILogger<DurableEventQueue> log) : IEventQueue
 {
     /// <summary>Events read from the store at a time.</summary>
     private const int ReadBatch = 64;
@@ -35,7 +34,8 @@ public sealed class DurableEventQueue(IBridgeStore store, LiveRuntime live, Time
         var config = accepted.Runtime.Config;
         var key = DedupeKeys.For(e, config.Sources[e.Source].Format);
         var result = await store.AcceptEventAsync(new NewEvent(e, accepted.Verdicts, key, accepted.ReceivedAt, config.Storage.DedupeWindow), ct);
-        if (result.Status == AcceptStatus.Accepted)
+        // An event with no rule to run is processed as it is committed: the reader never sees it.
+        if (result.Status == AcceptStatus.Accepted && result.RulesToRun.Count > 0)
         {
             if (_cache.Count < MaxCached)
             {
@@ -89,25 +89,24 @@ public sealed class DurableEventQueue(IBridgeStore store, LiveRuntime live, Time
     private PendingEvent ToPending(StoredEvent stored)
     {
         if (_cache.TryRemove(stored.Seq, out var accepted))
-            return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, accepted.Event, stored.RulesToRun, accepted.Runtime);
+            return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, accepted.Event, stored.RulesLeft, accepted.Runtime);
 
         // Committed by an earlier process (or not cached): rebuild the event from its body under today's configuration.
         var runtime = live.Current;
         if (!runtime.Config.Sources.TryGetValue(stored.Source, out var source))
             return Unbuildable(stored, runtime, $"source '{stored.Source}' is no longer configured");
-        // It was accepted under whatever max_depth was configured then: read it back under the deepest a config allows.
-        var (document, problem) = HookBodyReader.Parse(stored.Body, IngestLimitsConfig.MaxAllowedDepth);
-        if (problem is not null) return Unbuildable(stored, runtime, $"the stored body cannot be read again: {problem.Detail}");
-        using (document)
+        var reading = EventReader.ReadEvent(stored.Body, source, stored.ReceivedAt, PayloadLimits.Stored);
+        if (reading.Event is not { } e)
         {
-            var normalized = EventNormalizer.Normalize(source, document!.RootElement, time);
-            if (normalized.Event is not { } e) return Unbuildable(stored, runtime, $"the stored body is no longer an event: {normalized.Error?.Message}");
-            // The id the 202 named, not a fresh one (the bridge makes ids for bodies without one).
-            e = e with { Id = stored.EventId };
-            return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, e, stored.RulesToRun, runtime);
+            var problem = reading.Problem!;
+            return Unbuildable(stored, runtime, problem.Status == 422
+                ? $"the stored body is no longer an event: {problem.Detail}"
+                : $"the stored body cannot be read again: {problem.Detail}");
         }
+        // The id the 202 named, not a fresh one (the bridge makes ids for bodies without one).
+        return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, e with { Id = stored.EventId }, stored.RulesLeft, runtime);
     }
 
     private static PendingEvent Unbuildable(StoredEvent stored, BridgeRuntime runtime, string problem) =>
-        new(stored.Seq, stored.EventId, stored.DedupeKey, null, stored.RulesToRun, runtime, problem);
+        new(stored.Seq, stored.EventId, stored.DedupeKey, null, stored.RulesLeft, runtime, problem);
 }
