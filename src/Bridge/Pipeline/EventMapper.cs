@@ -11,7 +11,7 @@ namespace Bridge.Pipeline;
 public sealed class EventMapper(MessageMaker maker, ILogger<EventMapper> log)
 {
     /// <summary>Mapping runs the sandbox allows at once (<c>mapping_limits.max_concurrency</c>).</summary>
-    public int MaxConcurrency => runner.Limits.MaxConcurrency;
+    public int MaxConcurrency => maker.MaxConcurrency;
 
     public MappedRule Map(PendingEvent pending, string ruleName, DateTimeOffset now)
     {
