@@ -1,9 +1,11 @@
 using Bridge.Admin;
 using Bridge.Configuration;
+using Bridge.Dashboard;
 using Bridge.Delivery;
 using Bridge.Ingest;
 using Bridge.Ingest.Limits;
 using Bridge.Mappings;
+using Bridge.Observability;
 using Bridge.Pipeline;
 using Bridge.Storage;
 using Serilog;
@@ -13,6 +15,9 @@ namespace Bridge.Hosting;
 /// <summary>Builds the web host around a compiled runtime. Wiring only; every behaviour lives in its feature folder.</summary>
 public static class BridgeHost
 {
+    /// <summary>Where the OpenAPI description of the hook, admin and probe endpoints is served (<c>{documentName}</c> is <c>v1</c>).</summary>
+    public const string OpenApiPath = "/openapi/{documentName}.json";
+
     public static WebApplication Build(BridgeRuntime runtime, HostSettings settings)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Config.BaseDirectory });
@@ -41,6 +46,13 @@ public static class BridgeHost
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
         services.AddSingleton<AdminAccess>();
+        services.AddSingleton<BridgeMetrics>();
+        services.AddSingleton<HookMetricsFilter>();
+        services.AddSingleton<DashboardPulse>();
+        services.AddSingleton<DashboardSessions>();
+        services.AddSingleton<DashboardAccess>();
+        services.AddSingleton<DashboardAccess.Filter>();
+        services.AddOpenApi();
         services.AddEdge();
         services.AddSingleton<DestinationSenders>();
         services.AddSingleton<DeliveryWorker>();
@@ -57,15 +69,23 @@ public static class BridgeHost
         app.UseSerilogRequestLogging();
         app.UseStatusCodePages();
         app.UseRateLimiter();
+        app.UseMiddleware<SecretMaskingMiddleware>();
         app.MapHealthChecks("/healthz");
-        app.MapHooks();
+        app.MapReadiness();
+        app.MapMetrics(app.Services.GetRequiredService<BridgeMetrics>());
+        app.MapOpenApi(OpenApiPath);
+        app.MapHooks().AddEndpointFilter<HookMetricsFilter>().WithTags("hooks");
         app.MapAdmin();
+        app.MapDashboard();
         return app;
     }
 
     private static IBridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
     {
-        var store = new SqliteBridgeStore(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteBridgeStore>>());
+        var store = new SqliteBridgeStore(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteBridgeStore>>())
+        {
+            CommitObserved = services.GetRequiredService<BridgeMetrics>().Committed,
+        };
         store.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
         return settings.WrapStore?.Invoke(store) ?? store;
     }

@@ -1,6 +1,7 @@
 using Bridge.Configuration;
 using Bridge.Mappings;
 using Bridge.Messages;
+using Bridge.Observability;
 using Bridge.Storage;
 
 namespace Bridge.Pipeline;
@@ -10,7 +11,8 @@ namespace Bridge.Pipeline;
 /// make (or, for a mapping that fails, a dead message saying why). One event at a time, so messages are made in the
 /// order events arrived; a slow mapping is bounded by the sandbox timeout.
 /// </summary>
-public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signal deliveries, MappingRunner runner, TimeProvider time, ILogger<EventProcessor> log)
+public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signal deliveries, MappingRunner runner, TimeProvider time, ILogger<EventProcessor> log,
+    BridgeMetrics metrics)
     : BackgroundService
 {
     /// <summary>The longest wait between tries to commit an event's messages while the store refuses.</summary>
@@ -25,6 +27,7 @@ public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signa
                 // Mapping runs are synchronous CPU work; this loop is its own thread of work, never a request's.
                 var (messages, mappingLog) = Process(pending);
                 await CommitAsync(pending, messages, mappingLog, stoppingToken);
+                foreach (var m in messages) if (m.Status == MessageStatus.Dead) metrics.DeadAtBirth(m.Destination);
                 // After the commit, so whoever reads this (a person, a test) finds the messages in the store.
                 log.LogDebug("Processed event {EventId}: {Queued} message(s) queued, {Dead} dead",
                     pending.EventId, messages.Count(m => m.Status == MessageStatus.Pending), messages.Count(m => m.Status == MessageStatus.Dead));
@@ -87,9 +90,11 @@ public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signa
             var source = runtime.Config.Sources[e.Source];
             var ctx = new MappingContext(rule.Name, rule.Config.Topic, destinationName, e.Source, source.BaseUrl);
             MappingOutcome outcome;
+            var mappingStarted = time.GetTimestamp();
             try
             {
                 outcome = runner.Run(runtime.Mappings, rule, e, ctx);
+                metrics.MappingRan(rule.Name, time.GetElapsedTime(mappingStarted), outcome.Errors.Count > 0);
             }
             catch (Exception ex)
             {

@@ -14,6 +14,9 @@ namespace Bridge.Storage;
 /// </summary>
 public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<SqliteBridgeStore> log) : IBridgeStore
 {
+    /// <summary>Told how long each commit took (for the metrics); set before <see cref="OpenAsync"/>.</summary>
+    public Action<TimeSpan>? CommitObserved { get; init; }
+
     private SqliteConnection? _connection;
     private FileStream? _ownership;
     private GroupCommitWriter? _writer;
@@ -77,7 +80,7 @@ public sealed class SqliteBridgeStore(string path, TimeProvider time, ILogger<Sq
         }
         _connection = connection;
         _readConnectionString = builder.ToString();
-        _writer = new GroupCommitWriter(connection, log);
+        _writer = new GroupCommitWriter(connection, log) { CommitObserved = CommitObserved };
         return Task.CompletedTask;
     }
 
