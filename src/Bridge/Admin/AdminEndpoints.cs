@@ -38,6 +38,7 @@ public static class AdminEndpoints
         group.MapPost("/messages/{id:long}/replay", ReplayOneAsync);
         group.MapPost("/messages/replay", ReplayManyAsync);
         group.MapGet("/status", StatusAsync);
+        group.MapPlayground();
     }
 
     private static async Task<Results<Ok<ListPage<EventView>>, ProblemHttpResult>> ListEventsAsync(

@@ -20,7 +20,7 @@ public static class DashboardEndpoints
     /// <summary>The longest the live stream goes without looking at the store (mapping and delivery progress show within it).</summary>
     private static readonly TimeSpan StreamLook = TimeSpan.FromSeconds(2);
 
-    private static readonly string[] Pages = ["/admin/events", "/admin/events/{id}", "/admin/messages", "/admin/destinations"];
+    private static readonly string[] Pages = ["/admin/events", "/admin/events/{id}", "/admin/messages", "/admin/destinations", "/admin/playground"];
 
     public static void MapDashboard(this IEndpointRouteBuilder app)
     {

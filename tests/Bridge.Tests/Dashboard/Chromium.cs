@@ -37,7 +37,8 @@ public sealed class Chromium : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>Run alone, after the rest: a browser's CPU would otherwise push the sandbox's time limits in tests beside it.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ChromiumCollection : ICollectionFixture<Chromium>
 {
     public const string Name = "chromium";

@@ -19,7 +19,7 @@ function el(tag, attrs, ...children) {
 function badge(text) { return el("span", { class: "badge " + String(text).replace(/ /g, "-") }, text); }
 function when(iso) { return iso ? new Date(iso).toLocaleString() : "—"; }
 function json(value) { return el("pre", { tabindex: "0" }, JSON.stringify(value, null, 2)); }
-function show(...nodes) { main.replaceChildren(...nodes); }
+function show(...nodes) { main.replaceChildren(...nodes.flat(Infinity).filter(n => n !== null && n !== undefined)); }
 function cell(label, ...content) { return el("td", { "data-label": label }, ...content); }
 
 async function api(path, options) {
@@ -111,7 +111,7 @@ async function eventPage(id) {
     el("h2", {}, "Messages"), detail.messages.length ? detail.messages.map(messageCard) : el("p", { class: "muted" }, "No message was made."),
     el("div", { class: "grid2" },
       el("section", {}, el("h2", {}, "Normalised event"), json(e)),
-      el("section", {}, el("h2", {}, "Body as received"), el("p", { class: "muted" }, "Configured secrets are shown as ***."), el("pre", { tabindex: "0" }, pretty(raw)))));
+      el("section", {}, el("h2", {}, "Body as received"), el("p", { class: "muted" }, "Configured secrets are shown as ***."), el("pre", { tabindex: "0" }, typeof raw === "string" ? pretty(raw) : JSON.stringify(raw, null, 2)))));
 }
 
 function pretty(text) { try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text; } }
@@ -128,7 +128,7 @@ function messageCard(m) {
       el("dt", {}, "Next attempt"), el("dd", {}, m.next_attempt_at ? when(m.next_attempt_at) : "—"),
       m.last_error ? [el("dt", {}, "Last error"), el("dd", {}, m.last_error)] : null,
       m.dead_reason ? [el("dt", {}, "Why dead"), el("dd", { class: "error" }, m.dead_reason)] : null),
-    m.status === "dead" ? el("p", {}, el("button", { type: "button", onclick: () => replay(m.id, status) }, "Replay"), status) : null,
+    m.status === "dead" ? el("p", {}, el("button", { type: "button", onclick: e => replay(m.id, status, e.currentTarget) }, "Replay"), status) : null,
     attempts.length ? el("table", { class: "cards", "aria-label": "Attempts of message " + m.id },
       el("thead", {}, el("tr", {}, ["At", "Outcome", "HTTP", "ntfy code", "ntfy's answer", "ms"].map(h => el("th", { scope: "col" }, h)))),
       el("tbody", {}, attempts.map(a => el("tr", {}, cell("At", when(a.at)), cell("Outcome", badge(a.outcome)), cell("HTTP", a.http_status ?? "—"),
@@ -136,12 +136,12 @@ function messageCard(m) {
     m.message ? el("details", {}, el("summary", {}, "ntfy JSON"), json(m.message)) : null);
 }
 
-async function replay(id, status) {
+async function replay(id, status, button) {
   status.textContent = "Replaying…";
   try {
-    const answer = await post("/messages/" + id + "/replay");
-    status.textContent = `Replayed ${answer.replayed}; reloading…`;
-    location.reload();
+    await post("/messages/" + id + "/replay");
+    button.remove();
+    status.textContent = "Replayed: it is pending again.";
   } catch (e) { status.textContent = e.message; }
 }
 
@@ -179,7 +179,7 @@ async function messagesPage() {
           cell("Rule", m.rule), cell("Destination", m.destination + (m.topic ? " · " + m.topic : "")), cell("Attempts", String(m.attempts)),
           cell(state === "dead" ? "Why dead" : "Next", state === "dead" ? m.dead_reason : [when(m.next_attempt_at), m.last_error ? " · " + m.last_error : ""]),
           cell("", m.status === "dead" ? el("button", { type: "button", class: "secondary", "aria-label": "Replay message " + m.id,
-            onclick: () => replay(m.id, rowStatus) }, "Replay") : null, rowStatus));
+            onclick: e => replay(m.id, rowStatus, e.currentTarget) }, "Replay") : null, rowStatus));
       }))));
 }
 
@@ -197,6 +197,122 @@ async function destinationsPage() {
         cell("Delivered", String(d.delivered)), cell("Last error", d.reason || "—"), cell("Next try", d.next_try ? when(d.next_try) : "—"))))));
 }
 
+// ---- /admin/playground: try a mapping on an event, send nothing (unless asked twice)
+async function playgroundPage() {
+  document.title = "Playground · Bridge";
+  const params = new URLSearchParams(location.search);
+  const options = await api("/playground");
+  const ruleSelect = el("select", { id: "p-rule" }, el("option", { value: "" }, "none: run a mapping alone"),
+    options.rules.map(r => el("option", { value: r.name }, `${r.name} (${r.mapping} → ${r.destination})`)));
+  const mappingSelect = el("select", { id: "p-mapping" }, options.mappings.map(m => el("option", { value: m }, m)));
+  const sourceSelect = el("select", { id: "p-source" }, options.sources.map(s => el("option", { value: s }, s)));
+  const eventSelect = el("select", { id: "p-event" }, el("option", { value: "" }, "paste a body below"),
+    options.events.map(e => el("option", { value: e.id, selected: params.get("event") === e.id }, `${when(e.received_at)} · ${e.source} · ${e.action || "—"} · ${e.user || "—"}`)));
+  const body = el("textarea", { id: "p-body", rows: "8", spellcheck: "false", placeholder: "{\"event\": {...}}" });
+  const script = el("textarea", { id: "p-script", rows: "16", spellcheck: "false" });
+  const status = el("p", { class: "status", role: "status", "aria-live": "polite" });
+  const result = el("section", { "aria-label": "Result" });
+  const topic = el("input", { id: "p-topic", autocomplete: "off" });
+  const confirmBox = el("input", { id: "p-confirm", type: "checkbox" });
+  const sendStatus = el("p", { class: "status", role: "status", "aria-live": "polite" });
+  let edited = false;
+  let lastCase = null;
+  script.addEventListener("input", () => { edited = true; });
+
+  async function loadScript() {
+    script.value = await api("/playground/script?name=" + encodeURIComponent(mappingSelect.value));
+    edited = false;
+  }
+  function pickRule() {
+    const rule = options.rules.find(r => r.name === ruleSelect.value);
+    if (!rule) return;
+    mappingSelect.value = rule.mapping;
+    if (rule.source) sourceSelect.value = rule.source;
+    topic.value = rule.topic || "";
+    loadScript();
+  }
+  const bodyField = el("div", {}, el("label", { for: "p-body" }, "Body"), body);
+  const sourceField = el("div", {}, el("label", { for: "p-source" }, "Source"), sourceSelect);
+  function pickEvent() { bodyField.hidden = sourceField.hidden = eventSelect.value !== ""; }
+  eventSelect.addEventListener("change", pickEvent);
+  ruleSelect.addEventListener("change", pickRule);
+  mappingSelect.addEventListener("change", loadScript);
+
+  function request() {
+    return { rule: ruleSelect.value || null, mapping: mappingSelect.value, source: eventSelect.value ? null : sourceSelect.value,
+      event: eventSelect.value || null, body: eventSelect.value ? null : body.value, script: edited ? script.value : null };
+  }
+  function goTo(line, column) {
+    const lines = script.value.split("\n");
+    let offset = 0;
+    for (let i = 0; i < line - 1 && i < lines.length; i++) offset += lines[i].length + 1;
+    offset += Math.max(0, (column || 1) - 1);
+    script.focus();
+    script.setSelectionRange(offset, offset);
+  }
+  async function run(e) {
+    e.preventDefault();
+    status.textContent = "Running…";
+    try {
+      const r = await post("/playground/run", request());
+      lastCase = r.test_case;
+      status.textContent = r.errors.length ? `The mapping failed (${r.errors.length} error${r.errors.length > 1 ? "s" : ""}); nothing was sent.`
+        : r.dropped ? "The mapping returned nothing; nothing would be sent." : `${r.messages.length} message(s) would be sent; nothing was sent.`;
+      result.replaceChildren(
+        el("h2", {}, "ntfy JSON that would be sent"),
+        r.messages.length ? el("pre", { id: "ntfy-json", tabindex: "0" }, r.messages.map(m => JSON.stringify(m, null, 2)).join("\n\n")) : el("p", { class: "muted" }, "None."),
+        el("h2", {}, "Errors"),
+        r.errors.length ? el("ul", { class: "errors" }, r.errors.map(er => el("li", { class: "error" }, er.text,
+          er.line ? [" ", el("button", { type: "button", class: "secondary", onclick: () => goTo(er.line, er.column) }, `Go to line ${er.line}, column ${er.column}`)] : null)))
+          : el("p", { class: "muted" }, "None."),
+        el("h2", {}, "Console"), r.console.length ? el("pre", { tabindex: "0" }, r.console.join("\n")) : el("p", { class: "muted" }, "Nothing printed."),
+        el("h2", {}, "Rules"),
+        el("table", { class: "cards", "aria-label": "Verdicts" }, el("thead", {}, el("tr", {}, ["Rule", "Verdict", "Why"].map(h => el("th", { scope: "col" }, h)))),
+          el("tbody", {}, r.verdicts.map(v => el("tr", {}, cell("Rule", v.rule), cell("Verdict", badge(v.matched ? "matched" : "not matched")), cell("Why", v.reason || "all its keys match"))))),
+        el("details", {}, el("summary", {}, "Normalised event"), json(r.event)));
+    } catch (err) { status.textContent = err.message; result.replaceChildren(); }
+  }
+  function download() {
+    if (!lastCase) { status.textContent = "Run it first: the case expects what the run made."; return; }
+    const a = el("a", { href: URL.createObjectURL(new Blob([lastCase], { type: "application/yaml" })), download: (mappingSelect.value.replace(/\.js$/, "").replace(/[^A-Za-z0-9_-]/g, "") || "default") + ".playground.yaml" });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  }
+  async function send(e) {
+    e.preventDefault();
+    if (!confirmBox.checked) { sendStatus.textContent = "Tick the box to confirm the topic first."; return; }
+    sendStatus.textContent = "Sending…";
+    try {
+      const answer = await post("/playground/send", Object.assign(request(), { topic: topic.value, confirm_topic: topic.value }));
+      sendStatus.replaceChildren("Queued as test event ", el("a", { href: "/admin/events/" + encodeURIComponent(answer.event) }, answer.event), ".");
+    } catch (err) { sendStatus.textContent = err.message; }
+  }
+
+  const form = el("form", { "aria-label": "Try a mapping", onsubmit: run },
+    el("div", { class: "filters" },
+      el("div", {}, el("label", { for: "p-rule" }, "Rule"), ruleSelect),
+      el("div", {}, el("label", { for: "p-mapping" }, "Mapping"), mappingSelect),
+      el("div", {}, el("label", { for: "p-event" }, "Event"), eventSelect),
+      sourceField),
+    bodyField,
+    el("div", {}, el("label", { for: "p-script" }, "Script"), script),
+    el("p", { class: "row" }, el("button", { type: "submit" }, "Run (sends nothing)"),
+      el("button", { type: "button", class: "secondary", onclick: download }, "Download as bridge test case")),
+    status);
+  const sendForm = el("form", { class: "card", "aria-label": "Send as test", onsubmit: send },
+    el("h2", {}, "Send as test"),
+    el("p", { class: "muted" }, "Sends what the mapping makes to the topic below, for real, and records it as a test event."),
+    el("label", { for: "p-topic" }, "Topic"), topic,
+    el("p", {}, el("label", { for: "p-confirm", class: "inline" }, confirmBox, " Send a real notification to this topic")),
+    el("button", { type: "submit", class: "danger" }, "Send as test"), sendStatus);
+  show(el("h1", {}, "Playground"), form, result, sendForm);
+  pickEvent();
+  if (params.get("rule")) { ruleSelect.value = params.get("rule"); pickRule(); }
+  else if (options.rules.length) { ruleSelect.value = options.rules[0].name; pickRule(); }
+  else await loadScript();
+}
+
 async function route() {
   markNav();
   const path = location.pathname.replace(/\/+$/, "");
@@ -206,6 +322,7 @@ async function route() {
     else if (detail) await eventPage(decodeURIComponent(detail[1]));
     else if (path === "/admin/messages") await messagesPage();
     else if (path === "/admin/destinations") await destinationsPage();
+    else if (path === "/admin/playground") await playgroundPage();
     else show(el("h1", {}, "Not found"), el("p", {}, el("a", { href: "/admin/events" }, "Events")));
   } catch (e) {
     if (e.message !== "signed out") show(el("h1", {}, "Could not load this page"), el("p", { class: "error", role: "alert" }, e.message));
