@@ -36,6 +36,12 @@ internal static class AuthentikBodyReader
             return Ok(FullEventReader.Read(source, body, nested, notification, receivedAt));
         }
 
+        // A transport in Slack mode, which ignores property mappings (authenticated by ?token= only).
+        if (SlackBodyReader.Recognises(body))
+        {
+            return Ok(SlackBodyReader.Read(source, body, receivedAt));
+        }
+
         return Fail(ShapeErrors.UnknownShape(body));
     }
 

@@ -10,7 +10,7 @@ namespace Bridge.Events;
 internal static class DefaultBodyReader
 {
     /// <summary>What the transport's Test button sends, followed by the transport name.</summary>
-    private const string TestBodyPrefix = "Test Notification from transport ";
+    public const string TestBodyPrefix = "Test Notification from transport ";
 
     /// <summary>The action Authentik gives the Test button's event.</summary>
     public const string TestAction = "custom_notification_test";

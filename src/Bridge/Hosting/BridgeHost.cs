@@ -18,7 +18,11 @@ public static class BridgeHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Config.BaseDirectory });
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        builder.WebHost.ConfigureKestrel(k => KestrelLimits.Apply(k.Limits, runtime.Config.Server.Limits));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            KestrelLimits.Apply(k.Limits, runtime.Config.Server.Limits);
+            k.ConfigureEndpointDefaults(ClientConnectionLimit.Attach);
+        });
         var live = new LiveRuntime(runtime);
         // Each host owns its logger rather than the process-wide static one, so hosts side by side (tests) keep their logs apart.
         builder.Services.AddSerilog(lc =>
@@ -39,6 +43,12 @@ public static class BridgeHost
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ConfigReloader>>(), settings.ReloadDebounce));
         if (settings.WatchConfig) services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         services.AddSingleton(sp => OpenStore(runtime.Config.Storage, settings, sp));
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Events);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Outbox);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Admin);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Retention);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Health);
+        services.AddSingleton<EventMapper>();
         services.AddSingleton<Signal>();
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
@@ -54,8 +64,9 @@ public static class BridgeHost
 
         var app = builder.Build();
         // Opened now, so a store that cannot be opened stops the start-up with its reason instead of failing requests.
-        app.Services.GetRequiredService<IBridgeStore>();
+        app.Services.GetRequiredService<BridgeStore>();
         app.UseEdge(runtime.Config.Server);
+        app.UseAllowedHosts(runtime.Config.Server);
         app.UseSerilogRequestLogging();
         app.UseStatusCodePages();
         app.UseRateLimiter();
@@ -65,10 +76,9 @@ public static class BridgeHost
         return app;
     }
 
-    private static IBridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
+    private static BridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
     {
-        var store = new SqliteBridgeStore(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteBridgeStore>>());
-        store.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var store = SqliteStore.Open(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteStore>>());
         return settings.WrapStore?.Invoke(store) ?? store;
     }
 }
