@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
 using Bridge.Configuration;
 using Bridge.Messages;
 using Bridge.Observability;
@@ -221,12 +220,9 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
         Log(m, destination, outcome, update, probe, expired);
     }
 
-    private Task<DeliveryOutcome> SendOnceAsync(StoredMessage m, DestinationConfig destination)
-    {
-        var ntfy = JsonSerializer.Deserialize(m.Body!, NtfyJsonContext.Default.NtfyMessage)!;
-        var outbound = new OutboundMessage(m.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), m.EventId, m.Rule, m.Destination, ntfy, m.CreatedAt) { Body = m.Body };
-        return senders.For(destination).SendAsync(outbound, _sendCancellation.Token);
-    }
+    // Only pending messages are claimed, and every pending message has its body.
+    private Task<DeliveryOutcome> SendOnceAsync(StoredMessage m, DestinationConfig destination) =>
+        senders.SendAsync(destination, new OutboundMessage(m.Id, m.EventId, m.Rule, m.Destination, m.Body!), _sendCancellation.Token);
 
     /// <summary>What an attempt's outcome means for the message and the destination.</summary>
     private (AttemptRecord, MessageUpdate) Judge(StoredMessage m, DestinationConfig destination, DestinationHealth health, bool probe,

@@ -20,6 +20,9 @@ public sealed record PublishedMessage(JsonElement Json, string? Authorization, s
     /// <summary>The body exactly as received.</summary>
     public byte[] Body { get; init; } = [];
 
+    /// <summary>The id of the connection it came on: the same for sends of one client over a kept-alive connection.</summary>
+    public string Connection { get; init; } = "";
+
     public string Topic => Json.GetProperty("topic").GetString()!;
     public string? Text(string field) => Json.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }
@@ -35,6 +38,7 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     private readonly ConcurrentQueue<(int Status, string Body)> _scripted = new();
     private readonly Channel<PublishedMessage> _published = Channel.CreateUnbounded<PublishedMessage>();
     private readonly ConcurrentBag<PublishedMessage> _all = [];
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _closed = new();
     private int _requests;
 
     private FakeNtfy(WebApplication app, string? token)
@@ -62,8 +66,21 @@ public sealed partial class FakeNtfy : IAsyncDisposable
         builder.WebHost.UseUrls(certificate is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0");
         if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration().ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
         builder.Logging.ClearProviders();
+        FakeNtfy? fake = null;
+        // Connection middleware ends when the connection does: how a test sees a client close its connections (disposed).
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(listen => listen.Use(next => async connection =>
+        {
+            try
+            {
+                await next(connection);
+            }
+            finally
+            {
+                fake?.Closure(connection.ConnectionId).TrySetResult();
+            }
+        })));
         var app = builder.Build();
-        var fake = new FakeNtfy(app, token);
+        fake = new FakeNtfy(app, token);
         app.Map("/{**path}", fake.HandleAsync);
         await app.StartAsync();
         fake.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
@@ -92,6 +109,12 @@ public sealed partial class FakeNtfy : IAsyncDisposable
         }
         return result;
     }
+
+    /// <summary>Completes when the client closes the connection <paramref name="connection"/> came on; fails after <paramref name="within"/>.</summary>
+    public Task WaitForClosedAsync(string connection, TimeSpan? within = null) => Closure(connection).Task.WaitAsync(within ?? TimeSpan.FromSeconds(15));
+
+    private TaskCompletionSource Closure(string connection) =>
+        _closed.GetOrAdd(connection, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public async ValueTask DisposeAsync()
     {
@@ -162,7 +185,7 @@ public sealed partial class FakeNtfy : IAsyncDisposable
             await Error(http, 400, invalid.Code, invalid.Error);
             return;
         }
-        var published = new PublishedMessage(json, authorization, path) { Body = body };
+        var published = new PublishedMessage(json, authorization, path) { Body = body, Connection = http.Connection.Id };
         _all.Add(published);
         _published.Writer.TryWrite(published);
         await Reply(http, 200, JsonSerializer.Serialize(new { id = "fake" + Requests, time = 1700000000, @event = "message", topic = published.Topic }));
