@@ -98,6 +98,8 @@ public sealed class ScheduleEndToEndTests
 
         var published = (await ntfy.WaitForMessagesAsync(20)).Select(m => m.Text("sequence_id")!).ToList();
         Assert.Equal(expected.Order(), published.Order());
+        // Logged once the store has the delivery.
+        await bridge.Logs.WaitForCountAsync(e => e.MessageTemplate.Text.StartsWith("Delivered message", StringComparison.Ordinal), 20);
         // Changed contract: sends are concurrent now (max_in_flight), so a topic's messages leave in order (are started in
         // the order they were made) rather than arriving strictly in order; ordered: strict keeps one at a time.
         var neverFailed = new List<(long Id, DateTimeOffset Started)>();
@@ -193,7 +195,8 @@ public sealed class ScheduleEndToEndTests
         await bridge.Logs.WaitForMessageAsync("PAUSED destination");
         await DeliveryClock.QuietAsync(bridge);
 
-        time.Advance(TimeSpan.FromDays(2));
+        // Settled before the next move: a probe under way would otherwise time out on this clock.
+        await DeliveryClock.AdvanceAndSettleAsync(bridge, time, TimeSpan.FromDays(2));
         Assert.Empty((await bridge.Store.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
         time.Advance(TimeSpan.FromDays(1));
         // The expiry sweep (or a failed probe) ends the message; both log it after the store has it.
