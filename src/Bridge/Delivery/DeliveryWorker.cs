@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Bridge.Configuration;
 using Bridge.Messages;
+using Bridge.Observability;
 using Bridge.Pipeline;
 using Bridge.Storage;
 
@@ -19,7 +20,8 @@ namespace Bridge.Delivery;
 /// dying. On shutdown it stops claiming and gives the sends under way <see cref="ShutdownGrace"/> to finish; the rest
 /// stays pending for the next start.
 /// </summary>
-public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, LiveRuntime live, Signal wake, TimeProvider time, ILogger<DeliveryWorker> log)
+public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, LiveRuntime live, Signal wake, TimeProvider time, ILogger<DeliveryWorker> log,
+    BridgeMetrics metrics)
     : BackgroundService
 {
     /// <summary>How long in-flight sends may run after shutdown begins.</summary>
@@ -119,6 +121,7 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
         {
             if (config.Destinations.ContainsKey(name)) continue;
             var orphaned = await store.ExpireAsync(name, DateTimeOffset.MaxValue, now, $"destination '{name}' is no longer configured", ct);
+            metrics.Expired(name, orphaned);
             if (orphaned > 0)
                 log.LogError("{Count} messages for destination {Destination}, which the configuration no longer has, are now dead; replay them after adding it back", orphaned, name);
         }
@@ -127,6 +130,7 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
             var maxAge = destination.Retry.MaxAge;
             var expired = await store.ExpireAsync(destination.Name, now - maxAge, now,
                 $"undelivered after {DeliveryDecision.Describe(maxAge)} (max_age); the destination was {_health.GetValueOrDefault(destination.Name)?.Reason ?? "failing"}", ct);
+            metrics.Expired(destination.Name, expired);
             if (expired > 0)
                 log.LogError("{Count} messages to {Destination} were undelivered after {MaxAge} and are now dead; replay them once the destination works",
                     expired, destination.Name, DeliveryDecision.Describe(maxAge));
@@ -202,6 +206,7 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
             log.LogError("Cannot record the attempt of message {MessageId} for event {EventId}: {Reason}; it stays pending and is sent again", m.Id, m.EventId, e.Message);
             return;
         }
+        metrics.Attempted(destination.Name, attempt.Outcome, decision.Update.Status);
         Log(m, destination, outcome, decision, probe);
     }
 

@@ -1,9 +1,12 @@
 using Bridge.Admin;
 using Bridge.Configuration;
+using Bridge.Dashboard;
 using Bridge.Delivery;
 using Bridge.Ingest;
 using Bridge.Ingest.Limits;
 using Bridge.Mappings;
+using Bridge.Messages;
+using Bridge.Observability;
 using Bridge.Pipeline;
 using Bridge.Storage;
 using Serilog;
@@ -13,11 +16,18 @@ namespace Bridge.Hosting;
 /// <summary>Builds the web host around a compiled runtime. Wiring only; every behaviour lives in its feature folder.</summary>
 public static class BridgeHost
 {
+    /// <summary>Where the OpenAPI description of the hook, admin and probe endpoints is served (<c>{documentName}</c> is <c>v1</c>).</summary>
+    public const string OpenApiPath = "/openapi/{documentName}.json";
+
     public static WebApplication Build(BridgeRuntime runtime, HostSettings settings)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Config.BaseDirectory });
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        builder.WebHost.ConfigureKestrel(k => KestrelLimits.Apply(k.Limits, runtime.Config.Server.Limits));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            KestrelLimits.Apply(k.Limits, runtime.Config.Server.Limits);
+            k.ConfigureEndpointDefaults(ClientConnectionLimit.Attach);
+        });
         var live = new LiveRuntime(runtime);
         // Each host owns its logger rather than the process-wide static one, so hosts side by side (tests) keep their logs apart.
         builder.Services.AddSerilog(lc =>
@@ -32,6 +42,7 @@ public static class BridgeHost
         services.AddSingleton(settings.Time ?? TimeProvider.System);
         services.AddSingleton(live);
         services.AddSingleton(sp => new MappingRunner(runtime.Config.MappingLimits, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<MessageMaker>();
         var env = settings.Environment ?? EnvInterpolator.FromProcess();
         services.AddSingleton(sp => new ConfigReloader(live, () => new ConfigSource(runtime.Config.FilePath, "").Load(env),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ConfigReloader>>(), settings.ReloadDebounce));
@@ -47,6 +58,13 @@ public static class BridgeHost
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
         services.AddSingleton<AdminAccess>();
+        services.AddSingleton<BridgeMetrics>();
+        services.AddSingleton<HookMetricsFilter>();
+        services.AddSingleton<DashboardPulse>();
+        services.AddSingleton<DashboardSessions>();
+        services.AddSingleton<DashboardAccess>();
+        services.AddSingleton<DashboardAccess.Filter>();
+        services.AddOpenApi();
         services.AddEdge();
         services.AddSingleton<DestinationSenders>();
         services.AddSingleton<DeliveryWorker>();
@@ -60,18 +78,25 @@ public static class BridgeHost
         // Opened now, so a store that cannot be opened stops the start-up with its reason instead of failing requests.
         app.Services.GetRequiredService<BridgeStore>();
         app.UseEdge(runtime.Config.Server);
+        app.UseAllowedHosts(runtime.Config.Server);
         app.UseSerilogRequestLogging();
         app.UseStatusCodePages();
         app.UseRateLimiter();
+        app.UseMiddleware<SecretMaskingMiddleware>();
         app.MapHealthChecks("/healthz");
-        app.MapHooks();
+        app.MapReadiness();
+        app.MapMetrics(app.Services.GetRequiredService<BridgeMetrics>());
+        app.MapOpenApi(OpenApiPath);
+        app.MapHooks().AddEndpointFilter<HookMetricsFilter>().WithTags("hooks");
         app.MapAdmin();
+        app.MapDashboard();
         return app;
     }
 
     private static BridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
     {
-        var store = SqliteStore.Open(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteStore>>());
+        var store = SqliteStore.Open(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteStore>>(),
+            services.GetRequiredService<BridgeMetrics>().Committed);
         return settings.WrapStore?.Invoke(store) ?? store;
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Bridge.Configuration;
 using Bridge.Events;
-using Bridge.Ingest;
 using Bridge.Storage;
 
 namespace Bridge.Pipeline;
@@ -91,17 +90,16 @@ public sealed class DurableEventQueue(IEventLog store, LiveRuntime live, TimePro
         var runtime = live.Current;
         if (!runtime.Config.Sources.TryGetValue(stored.Source, out var source))
             return Unbuildable(stored, runtime, $"source '{stored.Source}' is no longer configured");
-        // It was accepted under whatever max_depth was configured then: read it back under the deepest a config allows.
-        var (document, problem) = HookBodyReader.Parse(stored.Body, IngestLimitsConfig.MaxAllowedDepth);
-        if (problem is not null) return Unbuildable(stored, runtime, $"the stored body cannot be read again: {problem.Detail}");
-        using (document)
+        var reading = EventReader.ReadEvent(stored.Body, source, stored.ReceivedAt, PayloadLimits.Stored);
+        if (reading.Event is not { } e)
         {
-            var normalized = EventNormalizer.Normalize(source, document!.RootElement, time);
-            if (normalized.Event is not { } e) return Unbuildable(stored, runtime, $"the stored body is no longer an event: {normalized.Error?.Message}");
-            // The id the 202 named, not a fresh one (the bridge makes ids for bodies without one).
-            e = e with { Id = stored.EventId };
-            return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, e, stored.RulesLeft, runtime);
+            var problem = reading.Problem!;
+            return Unbuildable(stored, runtime, problem.Status == 422
+                ? $"the stored body is no longer an event: {problem.Detail}"
+                : $"the stored body cannot be read again: {problem.Detail}");
         }
+        // The id the 202 named, not a fresh one (the bridge makes ids for bodies without one).
+        return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, e with { Id = stored.EventId }, stored.RulesLeft, runtime);
     }
 
     private static PendingEvent Unbuildable(StoredEvent stored, BridgeRuntime runtime, string problem) =>

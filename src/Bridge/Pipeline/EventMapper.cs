@@ -1,5 +1,5 @@
-using Bridge.Mappings;
 using Bridge.Messages;
+using Bridge.Observability;
 using Bridge.Storage;
 
 namespace Bridge.Pipeline;
@@ -9,10 +9,10 @@ namespace Bridge.Pipeline;
 /// to commit (a dead one, with the reason, for each error) and the mapping's log. Thread-safe: the processor runs many
 /// at once. The unit the processor schedules and commits.
 /// </summary>
-public sealed class EventMapper(MappingRunner runner, ILogger<EventMapper> log)
+public sealed class EventMapper(MessageMaker maker, TimeProvider time, BridgeMetrics metrics, ILogger<EventMapper> log)
 {
     /// <summary>Mapping runs the sandbox allows at once (<c>mapping_limits.max_concurrency</c>).</summary>
-    public int MaxConcurrency => runner.Limits.MaxConcurrency;
+    public int MaxConcurrency => maker.MaxConcurrency;
 
     public MappedRule Map(PendingEvent pending, string ruleName, DateTimeOffset now)
     {
@@ -33,12 +33,12 @@ public sealed class EventMapper(MappingRunner runner, ILogger<EventMapper> log)
         }
         if (!runtime.Config.Destinations.TryGetValue(destinationName, out var destination))
             return Dead(pending, ruleName, destinationName, $"destination '{destinationName}' is no longer configured", now);
-        var source = runtime.Config.Sources[e.Source];
-        var ctx = new MappingContext(rule.Name, rule.Config.Topic, destinationName, e.Source, source.BaseUrl);
-        MappingOutcome outcome;
+        MadeMessages made;
         try
         {
-            outcome = runner.Run(runtime.Mappings, rule, e, ctx);
+            var started = time.GetTimestamp();
+            made = maker.Make(runtime, rule, e, pending.DedupeKey);
+            metrics.MappingRan(rule.Name, time.GetElapsedTime(started), made.Errors.Count > 0);
         }
         catch (Exception ex)
         {
@@ -46,24 +46,19 @@ public sealed class EventMapper(MappingRunner runner, ILogger<EventMapper> log)
             return Dead(pending, ruleName, destinationName, $"the mapping crashed: {ex.GetType().Name}: {ex.Message}", now);
         }
         MappingRunLog? runLog = null;
-        if (outcome.Logs.Count > 0 || outcome.Errors.Count > 0)
-            runLog = new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", outcome.Logs, [.. outcome.Errors.Select(er => er.ToString())]);
-        foreach (var line in outcome.Logs) log.LogInformation("Mapping {Mapping} (rule {Rule}, event {EventId}) logged: {Line}", rule.Config.Mapping ?? "default", rule.Name, e.Id, line);
-        if (outcome.Dropped) log.LogInformation("Mapping for rule {Rule} returned nothing for event {EventId}; no message", rule.Name, e.Id);
+        if (made.Logs.Count > 0 || made.Errors.Count > 0)
+            runLog = new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", made.Logs, [.. made.Errors.Select(er => er.ToString())]);
+        foreach (var line in made.Logs) log.LogInformation("Mapping {Mapping} (rule {Rule}, event {EventId}) logged: {Line}", rule.Config.Mapping ?? "default", rule.Name, e.Id, line);
+        if (made.Dropped) log.LogInformation("Mapping for rule {Rule} returned nothing for event {EventId}; no message", rule.Name, e.Id);
 
         var firstAttempt = now + destination.Retry.Schedule[0];
-        for (var i = 0; i < outcome.Messages.Count; i++)
+        foreach (var ready in made.Messages)
+            messages.Add(new NewMessage(rule.Name, ready.Index, destinationName, ready.Message.Topic, ready.Body, MessageStatus.Pending, null, firstAttempt, ready.Message.SequenceId));
+        for (var j = 0; j < made.Errors.Count; j++)
         {
-            var message = outcome.Messages[i];
-            // Redelivery after a crash then replaces the first copy on newer ntfy clients instead of doubling it.
-            if (message.SequenceId is null) message = message with { SequenceId = DedupeKeys.SequenceId(pending.DedupeKey, rule.Name, i) };
-            messages.Add(new NewMessage(rule.Name, i, destinationName, message.Topic, NtfyMessageJson.ToUtf8(message), MessageStatus.Pending, null, firstAttempt, message.SequenceId));
-        }
-        for (var j = 0; j < outcome.Errors.Count; j++)
-        {
-            var error = outcome.Errors[j];
+            var error = made.Errors[j];
             log.LogError("Mapping error for event {EventId}, rule {Rule}: {Error}; recorded as dead", e.Id, rule.Name, error.ToString());
-            messages.Add(DeadMessage(ruleName, outcome.Messages.Count + j, destinationName, $"mapping error: {error}", now));
+            messages.Add(DeadMessage(ruleName, made.ErrorIndex(j), destinationName, $"mapping error: {error}", now));
         }
         return new MappedRule(pending.Seq, ruleName, messages, runLog);
     }

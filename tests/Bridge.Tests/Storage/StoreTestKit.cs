@@ -42,7 +42,7 @@ internal sealed class StoreTestKit : IAsyncDisposable
     public static BridgeEvent Event(string payload = "event-login-admin.json")
     {
         using var doc = JsonDocument.Parse(TestPaths.ReadAuthentikPayload(payload));
-        return EventNormalizer.Normalize(Authentik, doc.RootElement, TimeProvider.System).Event!;
+        return EventNormalizer.Normalize(Authentik, doc.RootElement, TimeProvider.System.GetUtcNow()).Event!;
     }
 
     public NewEvent New(BridgeEvent e, params string[] matchedRules) =>
