@@ -69,6 +69,18 @@ public sealed record DestinationConfig(string Name, Uri? Url, string? Token, Tim
 
     /// <summary>A PEM file of CA certificates that alone are trusted for this destination (a private CA); null: the system's.</summary>
     public string? CaFile { get; init; }
+
+    /// <summary>Sends on the wire at once. Default <see cref="DefaultMaxInFlight"/>; 1 with <see cref="StrictOrder"/>.</summary>
+    public int MaxInFlight { get; init; } = DefaultMaxInFlight;
+
+    /// <summary>Enough to overlap ntfy's answer time at thousands of messages a second, few enough for one ntfy server.</summary>
+    public const int DefaultMaxInFlight = 16;
+
+    /// <summary>
+    /// <c>ordered: strict</c>: one send at a time, and a message waiting for a retry holds back the later messages of its
+    /// topic. Otherwise only messages sharing a <c>sequence_id</c> wait for each other. Default false.
+    /// </summary>
+    public bool StrictOrder { get; init; }
 }
 
 /// <summary>The persisted schedule of a destination's delivery attempts.</summary>

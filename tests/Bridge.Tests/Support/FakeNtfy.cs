@@ -59,6 +59,24 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     /// <summary>While true, every request gets 503 as from a proxy in front of a stopped ntfy.</summary>
     public bool Down { get; set; }
 
+    /// <summary>The most requests that were being handled at once.</summary>
+    public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
+
+    private int _concurrent;
+    private int _maxConcurrent;
+    private TaskCompletionSource? _gate;
+    private int _gateAt;
+
+    /// <summary>
+    /// Holds the coming requests until <paramref name="inFlight"/> of them are being handled at once (or 10 s passed), then
+    /// lets everything through: shows that the sender really has that many on the wire, and mixes up their answers.
+    /// </summary>
+    public void HoldUntilConcurrent(int inFlight)
+    {
+        _gateAt = inFlight;
+        _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
     /// <param name="certificate">Serve HTTPS with this certificate (and its private key) instead of plain HTTP.</param>
     public static async Task<FakeNtfy> StartAsync(string? token = "tk_bridgetestbridgetestbridgete1", X509Certificate2? certificate = null)
     {
@@ -123,6 +141,26 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     }
 
     private async Task HandleAsync(HttpContext http)
+    {
+        var concurrent = Interlocked.Increment(ref _concurrent);
+        try
+        {
+            var max = Volatile.Read(ref _maxConcurrent);
+            while (concurrent > max && Interlocked.CompareExchange(ref _maxConcurrent, concurrent, max) != max) max = Volatile.Read(ref _maxConcurrent);
+            if (_gate is { } gate)
+            {
+                if (concurrent >= _gateAt) gate.TrySetResult();
+                await gate.Task.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(static _ => { }, TaskScheduler.Default);
+            }
+            await HandleOneAsync(http);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _concurrent);
+        }
+    }
+
+    private async Task HandleOneAsync(HttpContext http)
     {
         Interlocked.Increment(ref _requests);
         if (Down)
