@@ -17,7 +17,7 @@ public static class CheckCommand
 
     public static readonly Option<string?> BridgeUrl = new("--bridge-url")
     {
-        Description = "With --live: the bridge's address as Authentik will use it (e.g. http://bridge:8080); its /healthz must answer",
+        Description = "With --live: the bridge's address as Authentik will use it (e.g. http://bridge:8080); /healthz must answer and a hook POST by that name must reach the source (401 without a token)",
     };
 
     /// <summary>How long each live request may take; a first evening's problems are usually a wrong address, which fails fast anyway.</summary>

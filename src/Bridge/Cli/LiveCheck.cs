@@ -127,7 +127,38 @@ internal sealed class LiveCheck(BridgeConfig config, TimeSpan timeout)
         else if (answer.Status != HttpStatusCode.OK)
             failures.Add($"bridge url {bridgeUrl}: /healthz answered {(int)answer.Status}: is this the bridge (not a proxy page), and is its store healthy (bridge status)?");
         else
-            output.WriteLine($"  bridge url {bridgeUrl}: answers");
+            await CheckHookAsync(client, bridgeUrl, output, failures, ct);
+    }
+
+    /// <summary>
+    /// A hook POST without credentials, as Authentik would address it: 401 means the name got through the <c>Host</c>
+    /// check (which <c>/healthz</c> skips) to a configured source. Nothing is accepted.
+    /// </summary>
+    private async Task CheckHookAsync(HttpClient client, Uri bridgeUrl, TextWriter output, List<string> failures, CancellationToken ct)
+    {
+        var source = config.Sources.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
+        if (source is null) return;
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(bridgeUrl, $"/hooks/{Uri.EscapeDataString(source)}"))
+        {
+            Content = new ByteArrayContent("{}"u8.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        var answer = await SendAsync(client, request, ct);
+        var hook = $"bridge url {bridgeUrl}: POST /hooks/{source}";
+        switch (answer.Status)
+        {
+            case HttpStatusCode.Unauthorized:
+                output.WriteLine($"  bridge url {bridgeUrl}: answers, and /hooks/{source} asks for the source's token");
+                break;
+            case HttpStatusCode.BadRequest when answer.Body.Contains("Host", StringComparison.Ordinal):
+                failures.Add($"{hook} refused the name '{bridgeUrl.Host}' (400): add it to server.allowed_hosts, or make it the host of server.public_url");
+                break;
+            case HttpStatusCode.NotFound:
+                failures.Add($"{hook} answered 404: the bridge at that address has no source '{source}'; is it running this config?");
+                break;
+            default:
+                failures.Add($"{hook} answered {(answer.Error ?? ((int)answer.Status).ToString(System.Globalization.CultureInfo.InvariantCulture))}, not 401: is this the bridge, or a proxy in front of it?");
+                break;
+        }
     }
 
     /// <summary>The topics the rules send to on a destination (a mapping may choose others at run time; those are not known here).</summary>

@@ -111,12 +111,28 @@ public sealed class LiveCheckTests : IDisposable
         var closed = ClosedPort();
 
         Assert.Equal(0, Check("--config", Config(ntfy.Url), "--bridge-url", bridge.Client.BaseAddress!.ToString()));
-        Assert.Contains($"bridge url {bridge.Client.BaseAddress}: answers", _out.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"bridge url {bridge.Client.BaseAddress}: answers, and /hooks/authentik asks for the source's token", _out.ToString(), StringComparison.Ordinal);
         Assert.Equal(1, Check("--config", Config(ntfy.Url), "--bridge-url", closed.ToString()));
 
         var failure = Assert.Single(Failures);
         Assert.StartsWith($"FAIL bridge url {closed}: not reachable (", failure, StringComparison.Ordinal);
         Assert.Contains("Authentik will not reach it either", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ANameTheBridgeDoesNotAllowAsHostIsReportedWithTheSettingToChange()
+    {
+        await using var ntfy = await AccessNtfy.StartAsync(Token, "bridge", writable: ["authentik", "authentik-admin"]);
+        await using var bridge = await BridgeTestHost.StartAsync("""
+            sources:
+              authentik: { format: authentik, token: "${HOOK_TOKEN}" }
+            """);
+        // The same socket under a name the bridge does not allow: 127.0.0.1 written as an IPv4-mapped IPv6 address.
+        var other = new UriBuilder(bridge.Client.BaseAddress!) { Host = "[::ffff:127.0.0.1]" }.Uri;
+
+        Assert.Equal(1, Check("--config", Config(ntfy.Url), "--bridge-url", other.ToString()));
+
+        Assert.Equal([$"FAIL bridge url {other}: POST /hooks/authentik refused the name '[::ffff:127.0.0.1]' (400): add it to server.allowed_hosts, or make it the host of server.public_url"], Failures);
     }
 
     /// <summary>A loopback address nothing listens on: bound, its port read, and released.</summary>
