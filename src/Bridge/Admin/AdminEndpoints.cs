@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bridge.Configuration;
+using Bridge.Dashboard;
 using Bridge.Delivery;
 using Bridge.Pipeline;
 using Bridge.Storage;
@@ -21,15 +22,23 @@ public static class AdminEndpoints
 
     public static RouteGroupBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api").AddEndpointFilter<AdminAccess>();
+        var group = app.MapGroup("/api").AddEndpointFilter<AdminAccess>().WithTags("admin");
+        group.MapAdminApi();
+        return group;
+    }
+
+    /// <summary>The API's routes, on <c>/api</c> behind the token and on the dashboard's <c>/admin/api</c> behind its session.</summary>
+    public static void MapAdminApi(this RouteGroupBuilder group)
+    {
         group.MapGet("/events", ListEventsAsync);
+        group.MapGet("/events/{id}/body", GetEventBodyAsync);
         group.MapGet("/events/{id}", GetEventAsync);
         group.MapGet("/messages", ListMessagesAsync);
         group.MapGet("/messages/{id:long}", GetMessageAsync);
         group.MapPost("/messages/{id:long}/replay", ReplayOneAsync);
         group.MapPost("/messages/replay", ReplayManyAsync);
         group.MapGet("/status", StatusAsync);
-        return group;
+        group.MapPlayground();
     }
 
     private static async Task<Results<Ok<ListPage<EventView>>, ProblemHttpResult>> ListEventsAsync(
@@ -59,6 +68,13 @@ public static class AdminEndpoints
         var view = EventView.From(e);
         return TypedResults.Ok(new EventDetail(view.Id, view.Seq, view.Source, view.Action, view.Status, view.ReceivedAt, view.Duplicates,
             JsonDocument.Parse(e.EventJson).RootElement.Clone(), JsonDocument.Parse(e.VerdictsJson).RootElement.Clone(), messages, e.MappingLog));
+    }
+
+    /// <summary>The body exactly as received, except that every configured secret in it is masked.</summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetEventBodyAsync(IAdminStore store, LiveRuntime live, string id, CancellationToken ct)
+    {
+        if (await store.GetEventAsync(id, ct) is not { } e) return NotFound($"no event with id '{id}' is stored (delivered ones are purged after storage.retention)");
+        return TypedResults.Content(SecretMask.Apply(System.Text.Encoding.UTF8.GetString(e.Body), live.Current.Config), "application/json; charset=utf-8");
     }
 
     private static async Task<Results<Ok<ListPage<MessageView>>, ProblemHttpResult>> ListMessagesAsync(
@@ -107,7 +123,7 @@ public static class AdminEndpoints
         return TypedResults.Accepted((string?)null, new ReplayAnswer(replayed));
     }
 
-    private static async Task<Ok<StatusView>> StatusAsync(IAdminStore store, DeliveryWorker worker, LiveRuntime live, CancellationToken ct)
+    private static async Task<Ok<StatusView>> StatusAsync(IAdminStore store, IOutbox outbox, DeliveryWorker worker, LiveRuntime live, CancellationToken ct)
     {
         var counts = await store.CountAsync(ct);
         var totals = new Dictionary<string, int> { ["pending"] = 0, ["delivered"] = 0, ["dead"] = 0 };
@@ -123,8 +139,10 @@ public static class AdminEndpoints
             var byStatus = counts.Messages.GetValueOrDefault(name) ?? new Dictionary<MessageStatus, int>();
             var h = health.GetValueOrDefault(name);
             var healthName = !live.Current.Config.Destinations.ContainsKey(name) ? "not configured" : h is null ? "healthy" : DestinationView.HealthName(h.Mode);
+            var pending = byStatus.GetValueOrDefault(MessageStatus.Pending);
+            DateTimeOffset? nextTry = h is { Mode: not DestinationMode.Healthy } ? h.NextProbeAt : pending > 0 ? await outbox.GetNextDueAsync(name, ClaimOrder.BySequence, ct) : null;
             destinations.Add(new DestinationView(name, healthName, h?.Reason, h?.Since,
-                byStatus.GetValueOrDefault(MessageStatus.Pending), byStatus.GetValueOrDefault(MessageStatus.Delivered), byStatus.GetValueOrDefault(MessageStatus.Dead)));
+                pending, byStatus.GetValueOrDefault(MessageStatus.Delivered), byStatus.GetValueOrDefault(MessageStatus.Dead), nextTry));
         }
         return TypedResults.Ok(new StatusView(counts.UnprocessedEvents, totals, destinations));
     }
