@@ -13,6 +13,9 @@ namespace Bridge.Messages;
 /// </summary>
 public sealed class MessageMaker(MappingRunner runner)
 {
+    /// <summary>Mapping runs the sandbox allows at once (<c>mapping_limits.max_concurrency</c>).</summary>
+    public int MaxConcurrency => runner.Limits.MaxConcurrency;
+
     /// <summary>Runs <paramref name="rule"/>'s mapping on <paramref name="e"/>, as <c>serve</c> does. Never throws for script problems.</summary>
     /// <param name="dedupeKey">The event's de-duplication key (the store's, for a stored event), from which the <c>sequence_id</c> is made.</param>
     public MadeMessages Make(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, string dedupeKey)

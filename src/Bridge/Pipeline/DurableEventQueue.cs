@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Bridge.Configuration;
 using Bridge.Events;
 using Bridge.Storage;
@@ -8,16 +7,17 @@ namespace Bridge.Pipeline;
 
 /// <summary>
 /// The store is the queue: accepting commits the event, and the reader walks unprocessed events in commit order, so
-/// the events a crash left unprocessed come first after a restart and nothing is read twice. Events accepted by this
-/// process are kept in memory until processed, so the usual path does not parse its body a second time.
+/// the events a crash left unprocessed come first after a restart and nothing is read twice. A small window of events
+/// accepted by this process is kept in memory until read, so the usual path does not parse a body twice; beyond it
+/// (a backlog) events stay in the store and are rebuilt from their bodies as they are read, in batches.
 /// </summary>
 public sealed class DurableEventQueue(IEventLog store, LiveRuntime live, TimeProvider time, ILogger<DurableEventQueue> log) : IEventQueue
 {
-    /// <summary>Events read from the store at a time.</summary>
-    private const int ReadBatch = 64;
-
-    /// <summary>Bounds the events held in memory; beyond it the processor rebuilds events from their stored bodies.</summary>
-    private const int MaxCached = 10_000;
+    /// <summary>
+    /// Accepted events kept in memory, parsed, until the processor reads them. Small on purpose: memory is bounded by
+    /// this, not by the backlog; an event beyond it costs one more parse.
+    /// </summary>
+    public const int MaxCached = 512;
 
     /// <summary>How long the reader waits after the store failed a read before it looks again.</summary>
     private static readonly TimeSpan ReadRetry = TimeSpan.FromSeconds(1);
@@ -55,35 +55,30 @@ public sealed class DurableEventQueue(IEventLog store, LiveRuntime live, TimePro
         _arrived.Set();
     }
 
-    public async IAsyncEnumerable<PendingEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
+    public Task WaitAsync(CancellationToken ct) => _arrived.WaitAsync(ct);
+
+    public async Task<IReadOnlyList<PendingEvent>> ReadAsync(int max, CancellationToken ct)
     {
-        long last = 0;
-        while (!ct.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _rescanFrom, -1) is >= 0 and var from) Volatile.Write(ref _lastRead, from);
+        IReadOnlyList<StoredEvent> batch;
+        try
         {
-            if (Interlocked.Exchange(ref _rescanFrom, -1) is >= 0 and var from) last = from;
-            IReadOnlyList<StoredEvent> batch;
-            try
-            {
-                batch = await store.GetUnprocessedEventsAsync(last, ReadBatch, ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "Cannot read unprocessed events from the store; trying again");
-                await Task.Delay(ReadRetry, time, ct);
-                continue;
-            }
-            if (batch.Count == 0)
-            {
-                await _arrived.WaitAsync(ct);
-                continue;
-            }
-            foreach (var stored in batch)
-            {
-                last = stored.Seq;
-                Volatile.Write(ref _lastRead, Math.Max(Volatile.Read(ref _lastRead), last));
-                yield return ToPending(stored);
-            }
+            batch = await store.GetUnprocessedEventsAsync(Volatile.Read(ref _lastRead), max, ct);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "Cannot read unprocessed events from the store; trying again");
+            await Task.Delay(ReadRetry, time, ct);
+            _arrived.Set();
+            return [];
+        }
+        var pending = new List<PendingEvent>(batch.Count);
+        foreach (var stored in batch)
+        {
+            Volatile.Write(ref _lastRead, stored.Seq);
+            pending.Add(ToPending(stored));
+        }
+        return pending;
     }
 
     private PendingEvent ToPending(StoredEvent stored)

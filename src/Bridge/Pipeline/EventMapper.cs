@@ -10,6 +10,9 @@ namespace Bridge.Pipeline;
 /// </summary>
 public sealed class EventMapper(MessageMaker maker, ILogger<EventMapper> log)
 {
+    /// <summary>Mapping runs the sandbox allows at once (<c>mapping_limits.max_concurrency</c>).</summary>
+    public int MaxConcurrency => maker.MaxConcurrency;
+
     public MappedRule Map(PendingEvent pending, string ruleName, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(pending);
@@ -57,7 +60,7 @@ public sealed class EventMapper(MessageMaker maker, ILogger<EventMapper> log)
         return new MappedRule(pending.Seq, ruleName, messages, runLog);
     }
 
-    private static MappedRule Dead(PendingEvent pending, string rule, string destination, string reason, DateTimeOffset now) =>
+    internal static MappedRule Dead(PendingEvent pending, string rule, string destination, string reason, DateTimeOffset now) =>
         new(pending.Seq, rule, [DeadMessage(rule, 0, destination, reason, now)], null);
 
     private static NewMessage DeadMessage(string rule, int index, string destination, string reason, DateTimeOffset now) =>
