@@ -69,7 +69,7 @@ public sealed class DestinationReloadTests
         health.Started();
         health.Refused(now, Destination(Config), "HTTP 401", TimeSpan.Zero);
 
-        Assert.Equal((0, health.NextProbeAt), health.Allowance(now, Destination(Config), DeliveryWorker.MaxConcurrentPerDestination));
+        Assert.Equal((0, health.NextProbeAt), health.Allowance(now, Destination(Config), DestinationConfig.DefaultMaxInFlight));
         Assert.Equal(1, health.Allowance(now, Destination(Config.Replace("${NTFY_TOKEN:-}", "tk_fixedfixedfixedfixedfixed1", StringComparison.Ordinal)), 4).Slots);
     }
 
