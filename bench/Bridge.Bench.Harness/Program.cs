@@ -15,10 +15,10 @@ return args.FirstOrDefault() switch
 
 static async Task<int> SinkAsync(int port)
 {
-    // Until killed: bench/profile ends it with SIGTERM.
+    // Until SIGTERM (bench/profile's exit) or Ctrl+C: the host's console lifetime stops it, and this returns.
     await using var sink = await CountingSink.StartAsync(port);
     Console.WriteLine($"sink on {sink.Url}");
-    await Task.Delay(Timeout.Infinite);
+    await sink.WaitForShutdownAsync();
     return 0;
 }
 

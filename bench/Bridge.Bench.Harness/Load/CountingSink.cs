@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Bridge.Bench.Harness.Load;
@@ -91,6 +92,9 @@ internal sealed class CountingSink : IAsyncDisposable
         var latencies = _latencies;
         if (slot < latencies.Length) latencies[slot] = (long)Stopwatch.GetElapsedTime(sent, now).TotalMicroseconds;
     }
+
+    /// <summary>Completes when the host is told to stop (SIGTERM, Ctrl+C).</summary>
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 
     public async ValueTask DisposeAsync()
     {
