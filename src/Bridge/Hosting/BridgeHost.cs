@@ -23,10 +23,11 @@ public static class BridgeHost
             k.ConfigureEndpointDefaults(ClientConnectionLimit.Attach);
         });
         var live = new LiveRuntime(runtime);
+        var drops = new LogDrops();
         // Each host owns its logger rather than the process-wide static one, so hosts side by side (tests) keep their logs apart.
         builder.Services.AddSerilog(lc =>
         {
-            BridgeLogging.Configure(lc);
+            BridgeLogging.Configure(lc, drops);
             settings.ConfigureLogging?.Invoke(lc);
             // Last, so it sees the properties every other enricher added.
             lc.Enrich.With(new SecretRedactor(live));
@@ -35,6 +36,8 @@ public static class BridgeHost
         var services = builder.Services;
         services.AddSingleton(settings.Time ?? TimeProvider.System);
         services.AddSingleton(live);
+        services.AddSingleton(drops);
+        services.AddHostedService<LogDropReporter>();
         services.AddSingleton(sp => new MappingRunner(runtime.Config.MappingLimits, sp.GetRequiredService<TimeProvider>()));
         var env = settings.Environment ?? EnvInterpolator.FromProcess();
         services.AddSingleton(sp => new ConfigReloader(live, () => new ConfigSource(runtime.Config.FilePath, "").Load(env),
