@@ -43,6 +43,7 @@ public static class BridgeHost
         services.AddSingleton(sp => new ConfigReloader(live, () => new ConfigSource(runtime.Config.FilePath, "").Load(env),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ConfigReloader>>(), settings.ReloadDebounce));
         if (settings.WatchConfig) services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
+        services.AddSingleton(_ => StoreFileCheck.Verify(runtime.Config.Storage.Path, StoreFileCheck.QuickCheckBound));
         services.AddSingleton(sp => OpenStore(runtime.Config.Storage, settings, sp));
         services.AddSingleton<Signal>();
         services.AddSingleton<DurableEventQueue>();
@@ -65,7 +66,7 @@ public static class BridgeHost
         app.UseSerilogRequestLogging();
         app.UseStatusCodePages();
         app.UseRateLimiter();
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { ResponseWriter = BridgeHealthCheck.WriteAsync });
         app.MapHooks();
         app.MapAdmin();
         return app;
@@ -73,6 +74,10 @@ public static class BridgeHost
 
     private static IBridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
     {
+        // First, so a read-only folder or a damaged file stops the start with its true reason before anything writes.
+        var file = services.GetRequiredService<StoreFileState>();
+        if (!file.Checked)
+            services.GetRequiredService<ILogger<StoreFileState>>().LogWarning("Store {Path}: {State}; check it while the bridge is stopped: sqlite3 {Path} \"PRAGMA quick_check\"", storage.Path, file.Summary, storage.Path);
         var store = new SqliteBridgeStore(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteBridgeStore>>());
         store.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
         return settings.WrapStore?.Invoke(store) ?? store;
