@@ -33,7 +33,7 @@ public static class AdminEndpoints
     }
 
     private static async Task<Results<Ok<ListPage<EventView>>, ProblemHttpResult>> ListEventsAsync(
-        IBridgeStore store, string? action, string? rule, string? status, string? cursor, int? limit, CancellationToken ct)
+        IAdminStore store, string? action, string? rule, string? status, string? cursor, int? limit, CancellationToken ct)
     {
         EventStatus? wanted = status switch
         {
@@ -47,7 +47,7 @@ public static class AdminEndpoints
         return TypedResults.Ok(new ListPage<EventView>([.. page.Items.Select(EventView.From)], page.Next));
     }
 
-    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IBridgeStore store, string id, CancellationToken ct)
+    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IAdminStore store, string id, CancellationToken ct)
     {
         if (await store.GetEventAsync(id, ct) is not { } e) return NotFound($"no event with id '{id}' is stored (delivered ones are purged after storage.retention)");
         var messages = new List<MessageView>();
@@ -62,7 +62,7 @@ public static class AdminEndpoints
     }
 
     private static async Task<Results<Ok<ListPage<MessageView>>, ProblemHttpResult>> ListMessagesAsync(
-        IBridgeStore store, string? status, string? destination, string? rule, string? @event, string? cursor, int? limit, CancellationToken ct)
+        IAdminStore store, string? status, string? destination, string? rule, string? @event, string? cursor, int? limit, CancellationToken ct)
     {
         if (!TryStatus(status, out var wanted)) return BadFilter($"status \"{status}\" is not one of pending, delivered, dead");
         if (Limit(limit) is not { } n) return BadLimit();
@@ -70,7 +70,7 @@ public static class AdminEndpoints
         return TypedResults.Ok(new ListPage<MessageView>([.. page.Items.Select(MessageView.From)], page.Next));
     }
 
-    private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetMessageAsync(IBridgeStore store, long id, CancellationToken ct)
+    private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetMessageAsync(IAdminStore store, long id, CancellationToken ct)
     {
         if (await store.GetMessageAsync(id, ct) is not { } m) return NotFound($"no message with id {id}");
         var attempts = await store.GetAttemptsAsync(id, ct);
@@ -78,7 +78,7 @@ public static class AdminEndpoints
     }
 
     private static async Task<Results<Accepted<ReplayAnswer>, ProblemHttpResult>> ReplayOneAsync(
-        IBridgeStore store, Signal deliveries, DurableEventQueue events, TimeProvider time, ILoggerFactory loggers, long id, CancellationToken ct)
+        IAdminStore store, Signal deliveries, DurableEventQueue events, TimeProvider time, ILoggerFactory loggers, long id, CancellationToken ct)
     {
         if (await store.GetMessageAsync(id, ct) is not { } m) return NotFound($"no message with id {id}");
         if (m.Status != MessageStatus.Dead) return TypedResults.Problem(statusCode: 409, title: "Not dead", detail: $"message {id} is {MessageView.StatusName(m.Status)}; only dead messages are replayed");
@@ -98,7 +98,7 @@ public static class AdminEndpoints
     }
 
     private static async Task<Results<Accepted<ReplayAnswer>, ProblemHttpResult>> ReplayManyAsync(
-        IBridgeStore store, Signal deliveries, TimeProvider time, ILoggerFactory loggers, string? destination, string? rule, string? @event, CancellationToken ct)
+        IAdminStore store, Signal deliveries, TimeProvider time, ILoggerFactory loggers, string? destination, string? rule, string? @event, CancellationToken ct)
     {
         var replayed = await store.ReplayAsync(new MessageFilter(MessageStatus.Dead, destination, rule, @event), time.GetUtcNow(), ct);
         deliveries.Set();
@@ -107,7 +107,7 @@ public static class AdminEndpoints
         return TypedResults.Accepted((string?)null, new ReplayAnswer(replayed));
     }
 
-    private static async Task<Ok<StatusView>> StatusAsync(IBridgeStore store, DeliveryWorker worker, LiveRuntime live, CancellationToken ct)
+    private static async Task<Ok<StatusView>> StatusAsync(IAdminStore store, DeliveryWorker worker, LiveRuntime live, CancellationToken ct)
     {
         var counts = await store.CountAsync(ct);
         var totals = new Dictionary<string, int> { ["pending"] = 0, ["delivered"] = 0, ["dead"] = 0 };

@@ -10,7 +10,7 @@ namespace Bridge.Hosting;
 /// (still 200, so no orchestrator restarts a bridge that is waiting correctly) while a destination is paused or tripped.
 /// The answer's second line is the store's state: what the start-up check found, or that it cannot commit now.
 /// </summary>
-public sealed class BridgeHealthCheck(IBridgeStore store, DeliveryWorker worker, StoreFileState file) : IHealthCheck
+public sealed class BridgeHealthCheck(IStoreHealth store, DeliveryWorker worker, StoreFileState file) : IHealthCheck
 {
     public const string StoreKey = "store";
 

@@ -4,6 +4,7 @@ using Bridge.Delivery;
 using Bridge.Ingest;
 using Bridge.Ingest.Limits;
 using Bridge.Mappings;
+using Bridge.Messages;
 using Bridge.Pipeline;
 using Bridge.Storage;
 using Serilog;
@@ -39,12 +40,19 @@ public static class BridgeHost
         services.AddSingleton(drops);
         services.AddHostedService<LogDropReporter>();
         services.AddSingleton(sp => new MappingRunner(runtime.Config.MappingLimits, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<MessageMaker>();
         var env = settings.Environment ?? EnvInterpolator.FromProcess();
         services.AddSingleton(sp => new ConfigReloader(live, () => new ConfigSource(runtime.Config.FilePath, "").Load(env),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ConfigReloader>>(), settings.ReloadDebounce));
         if (settings.WatchConfig) services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         services.AddSingleton(_ => StoreFileCheck.Verify(runtime.Config.Storage.Path, StoreFileCheck.QuickCheckBound));
         services.AddSingleton(sp => OpenStore(runtime.Config.Storage, settings, sp));
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Events);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Outbox);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Admin);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Retention);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Health);
+        services.AddSingleton<EventMapper>();
         services.AddSingleton<Signal>();
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
@@ -60,7 +68,7 @@ public static class BridgeHost
 
         var app = builder.Build();
         // Opened now, so a store that cannot be opened stops the start-up with its reason instead of failing requests.
-        app.Services.GetRequiredService<IBridgeStore>();
+        app.Services.GetRequiredService<BridgeStore>();
         app.UseEdge(runtime.Config.Server);
         app.UseAllowedHosts(runtime.Config.Server);
         app.UseSerilogRequestLogging();
@@ -72,14 +80,13 @@ public static class BridgeHost
         return app;
     }
 
-    private static IBridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
+    private static BridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
     {
         // First, so a read-only folder or a damaged file stops the start with its true reason before anything writes.
         var file = services.GetRequiredService<StoreFileState>();
         if (!file.Checked)
             services.GetRequiredService<ILogger<StoreFileState>>().LogWarning("Store {Path}: {State}; check it while the bridge is stopped: sqlite3 {Path} \"PRAGMA quick_check\"", storage.Path, file.Summary, storage.Path);
-        var store = new SqliteBridgeStore(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteBridgeStore>>());
-        store.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var store = SqliteStore.Open(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteStore>>());
         return settings.WrapStore?.Invoke(store) ?? store;
     }
 }

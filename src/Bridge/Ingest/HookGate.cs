@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Bridge.Configuration;
 using Bridge.Ingest.Auth;
 using Bridge.Ingest.Limits;
@@ -8,14 +7,15 @@ namespace Bridge.Ingest;
 /// <summary>Why a hook request was not let in: the answer's status, title and detail, the auth challenge and the wait, if any.</summary>
 public sealed record HookRefusal(int Status, string Title, string Detail, string? Challenge = null, TimeSpan? RetryAfter = null);
 
-/// <summary>A request let in: its body as one JSON object (the caller disposes it), and the message id it claimed, if any.</summary>
-public sealed record HookAdmission(JsonDocument? Document, HookRefusal? Refusal, ReplayClaim? Claim = null);
+/// <summary>A request let in: its body's exact bytes (not yet read as JSON), and the message id it claimed, if any.</summary>
+public sealed record HookAdmission(ReadOnlyMemory<byte> Body, HookRefusal? Refusal, ReplayClaim? Claim = null);
 
 /// <summary>
 /// What a hook request must pass before its body is read as an event, cheapest first: the source's address
 /// allow-list, the address's failed-authentication budget, a credential of one of its methods, a place to be handled
 /// in (authenticated senders and unverified bodies have separate budgets), the body within its size and deadline, a
-/// valid signature over the exact bytes, and the JSON checks. The body is only parsed for authenticated senders.
+/// valid signature over the exact bytes. The caller reads the body as JSON (<see cref="Events.EventReader"/>) only for
+/// authenticated senders.
 /// </summary>
 public sealed class HookGate(SourceAuthenticator authenticator, HookSlots slots, AuthFailureThrottle failures, TimeProvider time)
 {
@@ -53,14 +53,7 @@ public sealed class HookGate(SourceAuthenticator authenticator, HookSlots slots,
             decision = authenticator.WithBody(source, http.Request, body);
             if (decision.Failure is { } late) return Refuse(Failed(decision, late, client, limits));
         }
-
-        var (document, invalid) = HookBodyReader.Parse(body, limits.MaxDepth);
-        if (invalid is not null)
-        {
-            decision.Claim?.Release();
-            return Refuse(new HookRefusal(invalid.Status, invalid.Title, invalid.Detail));
-        }
-        return new HookAdmission(document, null, decision.Claim);
+        return new HookAdmission(body, null, decision.Claim);
     }
 
     /// <summary>Compressed bodies are not taken: a signature is over the bytes as sent, and inflating them would be a bomb's fuse.</summary>
@@ -79,7 +72,7 @@ public sealed class HookGate(SourceAuthenticator authenticator, HookSlots slots,
         return new HookRefusal(failure.Status, failure.Title, failure.Detail, decision.Challenge);
     }
 
-    private static HookAdmission Refuse(HookRefusal refusal) => new(null, refusal);
+    private static HookAdmission Refuse(HookRefusal refusal) => new(default, refusal);
 
     /// <summary>
     /// A refusal before the body was read: the connection is closed after the answer, or the server would go on reading
