@@ -47,9 +47,18 @@ public static class AdminEndpoints
         return TypedResults.Ok(new ListPage<EventView>([.. page.Items.Select(EventView.From)], page.Next));
     }
 
-    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IAdminStore store, string id, CancellationToken ct)
+    /// <summary>An id is the sender's: when two sources sent the same one, <c>?source=</c> says which is meant.</summary>
+    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IAdminStore store, string id, string? source, CancellationToken ct)
     {
-        if (await store.GetEventAsync(id, ct) is not { } e) return NotFound($"no event with id '{id}' is stored (delivered ones are purged after storage.retention)");
+        var found = await store.GetEventsAsync(id, source, ct);
+        if (found.Count == 0)
+            return NotFound($"no event with id '{id}'{(source is null ? "" : $" from source '{source}'")} is stored (delivered ones are purged after storage.retention)");
+        if (found.Count > 1)
+        {
+            return TypedResults.Problem(statusCode: 409, title: "Ambiguous event id",
+                detail: $"sources {string.Join(", ", found.Select(f => $"'{f.Source}'"))} each sent an event with id '{id}': add ?source=<name>");
+        }
+        var e = found[0];
         var messages = new List<MessageView>();
         foreach (var m in await store.GetMessagesOfEventAsync(e.Seq, ct))
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Bridge.Tests.EndToEnd;
 using Bridge.Tests.Support;
 
 namespace Bridge.Tests.Hosting;
@@ -9,20 +10,7 @@ public sealed class AllowedHostsTests
 {
     private const string Rebound = "rebind.attacker.example:18080";
 
-    private static string Config(string server = "") => $$"""
-        server:
-          {{server}}
-          limits: {}
-        destinations:
-          ntfy: {}
-        sources:
-          authentik:
-            format: authentik
-            token: ${HOOK_TOKEN}
-        rules:
-          - name: all
-            topic: all
-        """;
+    private static string Config(string server = "limits: {}") => EndToEndConfigs.DryRun(server);
 
     /// <summary>What a browser on the bridge's machine sends for a rebinding page's own "same-origin" request.</summary>
     private static HttpRequestMessage AsRebindingPage(HttpMethod method, string path, string host = Rebound)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.Hosting;
+using Bridge.Tests.EndToEnd;
 using Bridge.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Serilog.Sinks.Async;
@@ -11,17 +12,7 @@ namespace Bridge.Tests.Hosting;
 /// <summary>What a sender chose cannot forge a log line, and the bounded log buffer says what it dropped.</summary>
 public sealed class LogInjectionTests
 {
-    private const string Config = """
-        destinations:
-          ntfy: {}
-        sources:
-          authentik:
-            format: authentik
-            token: ${HOOK_TOKEN}
-        rules:
-          - name: all
-            topic: all
-        """;
+    private static readonly string Config = EndToEndConfigs.DryRun();
 
     private const string Forged = "\n[15:16:00 INF] Delivered message 999\u001b[2K";
 

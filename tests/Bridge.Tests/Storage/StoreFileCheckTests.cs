@@ -1,5 +1,6 @@
 using System.Net;
 using Bridge.Storage;
+using Bridge.Tests.EndToEnd;
 using Bridge.Tests.Support;
 
 namespace Bridge.Tests.Storage;
@@ -7,17 +8,7 @@ namespace Bridge.Tests.Storage;
 /// <summary>The store's file is checked before the bridge takes events into it: a damaged one refuses the start, with how to recover.</summary>
 public sealed class StoreFileCheckTests
 {
-    private const string Config = """
-        destinations:
-          ntfy: {}
-        sources:
-          authentik:
-            format: authentik
-            token: ${HOOK_TOKEN}
-        rules:
-          - name: all
-            topic: all
-        """;
+    private static readonly string Config = EndToEndConfigs.DryRun();
 
     private static readonly byte[] Event = TestPaths.ReadAuthentikPayload("event-login-admin.json");
 
