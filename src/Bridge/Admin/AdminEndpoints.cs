@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bridge.Configuration;
+using Bridge.Dashboard;
 using Bridge.Delivery;
 using Bridge.Pipeline;
 using Bridge.Storage;
@@ -21,15 +22,23 @@ public static class AdminEndpoints
 
     public static RouteGroupBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api").AddEndpointFilter<AdminAccess>();
+        var group = app.MapGroup("/api").AddEndpointFilter<AdminAccess>().WithTags("admin");
+        group.MapAdminApi();
+        return group;
+    }
+
+    /// <summary>The API's routes, on <c>/api</c> behind the token and on the dashboard's <c>/admin/api</c> behind its session.</summary>
+    public static void MapAdminApi(this RouteGroupBuilder group)
+    {
         group.MapGet("/events", ListEventsAsync);
+        group.MapGet("/events/{id}/body", GetEventBodyAsync);
         group.MapGet("/events/{id}", GetEventAsync);
         group.MapGet("/messages", ListMessagesAsync);
         group.MapGet("/messages/{id:long}", GetMessageAsync);
         group.MapPost("/messages/{id:long}/replay", ReplayOneAsync);
         group.MapPost("/messages/replay", ReplayManyAsync);
         group.MapGet("/status", StatusAsync);
-        return group;
+        group.MapPlayground();
     }
 
     private static async Task<Results<Ok<ListPage<EventView>>, ProblemHttpResult>> ListEventsAsync(
@@ -50,15 +59,8 @@ public static class AdminEndpoints
     /// <summary>An id is the sender's: when two sources sent the same one, <c>?source=</c> says which is meant.</summary>
     private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IAdminStore store, string id, string? source, CancellationToken ct)
     {
-        var found = await store.GetEventsAsync(id, source, ct);
-        if (found.Count == 0)
-            return NotFound($"no event with id '{id}'{(source is null ? "" : $" from source '{source}'")} is stored (delivered ones are purged after storage.retention)");
-        if (found.Count > 1)
-        {
-            return TypedResults.Problem(statusCode: 409, title: "Ambiguous event id",
-                detail: $"sources {string.Join(", ", found.Select(f => $"'{f.Source}'"))} each sent an event with id '{id}': add ?source=<name>");
-        }
-        var e = found[0];
+        var (e, problem) = await FindEventAsync(store, id, source, ct);
+        if (e is null) return problem!;
         var messages = new List<MessageView>();
         foreach (var m in await store.GetMessagesOfEventAsync(e.Seq, ct))
         {
@@ -68,6 +70,27 @@ public static class AdminEndpoints
         var view = EventView.From(e);
         return TypedResults.Ok(new EventDetail(view.Id, view.Seq, view.Source, view.Action, view.Status, view.ReceivedAt, view.Duplicates,
             JsonDocument.Parse(e.EventJson).RootElement.Clone(), JsonDocument.Parse(e.VerdictsJson).RootElement.Clone(), messages, e.MappingLog));
+    }
+
+    /// <summary>The one event an id (and, when two sources sent it, <c>?source=</c>) names; else 404, or 409 naming the sources.</summary>
+    private static async Task<(StoredEvent? Event, ProblemHttpResult? Problem)> FindEventAsync(IAdminStore store, string id, string? source, CancellationToken ct)
+    {
+        var found = await store.GetEventsAsync(id, source, ct);
+        return found.Count switch
+        {
+            1 => (found[0], null),
+            0 => (null, NotFound($"no event with id '{id}'{(source is null ? "" : $" from source '{source}'")} is stored (delivered ones are purged after storage.retention)")),
+            _ => (null, TypedResults.Problem(statusCode: 409, title: "Ambiguous event id",
+                detail: $"sources {string.Join(", ", found.Select(f => $"'{f.Source}'"))} each sent an event with id '{id}': add ?source=<name>")),
+        };
+    }
+
+    /// <summary>The body exactly as received, except that every configured secret in it is masked.</summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetEventBodyAsync(IAdminStore store, LiveRuntime live, string id, string? source, CancellationToken ct)
+    {
+        var (e, problem) = await FindEventAsync(store, id, source, ct);
+        if (e is null) return problem!;
+        return TypedResults.Content(SecretMask.Apply(System.Text.Encoding.UTF8.GetString(e.Body), live.Current.Config), "application/json; charset=utf-8");
     }
 
     private static async Task<Results<Ok<ListPage<MessageView>>, ProblemHttpResult>> ListMessagesAsync(
@@ -116,7 +139,7 @@ public static class AdminEndpoints
         return TypedResults.Accepted((string?)null, new ReplayAnswer(replayed));
     }
 
-    private static async Task<Ok<StatusView>> StatusAsync(IAdminStore store, DeliveryWorker worker, LiveRuntime live, CancellationToken ct)
+    private static async Task<Ok<StatusView>> StatusAsync(IAdminStore store, IOutbox outbox, DeliveryWorker worker, LiveRuntime live, CancellationToken ct)
     {
         var counts = await store.CountAsync(ct);
         var totals = new Dictionary<string, int> { ["pending"] = 0, ["delivered"] = 0, ["dead"] = 0 };
@@ -132,8 +155,10 @@ public static class AdminEndpoints
             var byStatus = counts.Messages.GetValueOrDefault(name) ?? new Dictionary<MessageStatus, int>();
             var h = health.GetValueOrDefault(name);
             var healthName = !live.Current.Config.Destinations.ContainsKey(name) ? "not configured" : h is null ? "healthy" : DestinationView.HealthName(h.Mode);
+            var pending = byStatus.GetValueOrDefault(MessageStatus.Pending);
+            DateTimeOffset? nextTry = h is { Mode: not DestinationMode.Healthy } ? h.NextProbeAt : pending > 0 ? await outbox.GetNextDueAsync(name, ClaimOrder.BySequence, ct) : null;
             destinations.Add(new DestinationView(name, healthName, h?.Reason, h?.Since,
-                byStatus.GetValueOrDefault(MessageStatus.Pending), byStatus.GetValueOrDefault(MessageStatus.Delivered), byStatus.GetValueOrDefault(MessageStatus.Dead)));
+                pending, byStatus.GetValueOrDefault(MessageStatus.Delivered), byStatus.GetValueOrDefault(MessageStatus.Dead), nextTry));
         }
         return TypedResults.Ok(new StatusView(counts.UnprocessedEvents, totals, destinations));
     }

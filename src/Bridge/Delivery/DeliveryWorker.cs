@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Bridge.Configuration;
 using Bridge.Messages;
+using Bridge.Observability;
 using Bridge.Pipeline;
 using Bridge.Storage;
 
@@ -16,7 +17,8 @@ namespace Bridge.Delivery;
 /// its messages wait (until <see cref="RetryConfig.MaxAge"/>) instead of dying. On shutdown it stops claiming and gives
 /// the sends under way <see cref="ShutdownGrace"/> to finish; the rest stays pending for the next start.
 /// </summary>
-public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, LiveRuntime live, Signal wake, TimeProvider time, ILogger<DeliveryWorker> log)
+public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, LiveRuntime live, Signal wake, TimeProvider time, ILogger<DeliveryWorker> log,
+    BridgeMetrics metrics)
     : BackgroundService
 {
     /// <summary>Sends at once per destination: enough to overlap a slow answer, few enough to stay under ntfy's rate limit.</summary>
@@ -121,6 +123,7 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
         {
             if (config.Destinations.ContainsKey(name)) continue;
             var orphaned = await store.ExpireAsync(name, DateTimeOffset.MaxValue, now, $"destination '{name}' is no longer configured", ct);
+            metrics.Expired(name, orphaned);
             if (orphaned > 0)
                 log.LogError("{Count} messages for destination {Destination}, which the configuration no longer has, are now dead; replay them after adding it back", orphaned, name);
         }
@@ -129,6 +132,7 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
             var maxAge = destination.Retry.MaxAge;
             var expired = await store.ExpireAsync(destination.Name, now - maxAge, now,
                 $"undelivered after {Describe(maxAge)} (max_age); the destination was {_health.GetValueOrDefault(destination.Name)?.Reason ?? "failing"}", ct);
+            metrics.Expired(destination.Name, expired);
             if (expired > 0)
                 log.LogError("{Count} messages to {Destination} were undelivered after {MaxAge} and are now dead; replay them once the destination works",
                     expired, destination.Name, Describe(maxAge));
@@ -213,6 +217,7 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
             update = update with { Status = MessageStatus.Dead, DeadReason = $"undelivered after {Describe(destination.Retry.MaxAge)} (max_age); last: {update.LastError}" };
         }
         await store.SettleAsync([new Settlement(lease, attempt, update)], CancellationToken.None);
+        metrics.Attempted(destination.Name, attempt.Outcome, update.Status);
         Log(m, destination, outcome, update, probe, expired);
     }
 

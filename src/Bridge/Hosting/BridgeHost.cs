@@ -1,10 +1,12 @@
 using Bridge.Admin;
 using Bridge.Configuration;
+using Bridge.Dashboard;
 using Bridge.Delivery;
 using Bridge.Ingest;
 using Bridge.Ingest.Limits;
 using Bridge.Mappings;
 using Bridge.Messages;
+using Bridge.Observability;
 using Bridge.Pipeline;
 using Bridge.Storage;
 using Serilog;
@@ -14,6 +16,9 @@ namespace Bridge.Hosting;
 /// <summary>Builds the web host around a compiled runtime. Wiring only; every behaviour lives in its feature folder.</summary>
 public static class BridgeHost
 {
+    /// <summary>Where the OpenAPI description of the hook, admin and probe endpoints is served (<c>{documentName}</c> is <c>v1</c>).</summary>
+    public const string OpenApiPath = "/openapi/{documentName}.json";
+
     public static WebApplication Build(BridgeRuntime runtime, HostSettings settings)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Config.BaseDirectory });
@@ -57,6 +62,13 @@ public static class BridgeHost
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
         services.AddSingleton<AdminAccess>();
+        services.AddSingleton<BridgeMetrics>();
+        services.AddSingleton<HookMetricsFilter>();
+        services.AddSingleton<DashboardPulse>();
+        services.AddSingleton<DashboardSessions>();
+        services.AddSingleton<DashboardAccess>();
+        services.AddSingleton<DashboardAccess.Filter>();
+        services.AddOpenApi();
         services.AddEdge();
         services.AddSingleton<DestinationSenders>();
         services.AddSingleton<DeliveryWorker>();
@@ -74,9 +86,14 @@ public static class BridgeHost
         app.UseSerilogRequestLogging();
         app.UseStatusCodePages();
         app.UseRateLimiter();
+        app.UseMiddleware<SecretMaskingMiddleware>();
         app.MapHealthChecks("/healthz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { ResponseWriter = BridgeHealthCheck.WriteAsync });
-        app.MapHooks();
+        app.MapReadiness();
+        app.MapMetrics(app.Services.GetRequiredService<BridgeMetrics>());
+        app.MapOpenApi(OpenApiPath);
+        app.MapHooks().AddEndpointFilter<HookMetricsFilter>().WithTags("hooks");
         app.MapAdmin();
+        app.MapDashboard();
         return app;
     }
 
@@ -86,7 +103,8 @@ public static class BridgeHost
         var file = services.GetRequiredService<StoreFileState>();
         if (!file.Checked)
             services.GetRequiredService<ILogger<StoreFileState>>().LogWarning("Store {Path}: {State}; check it while the bridge is stopped: sqlite3 {Path} \"PRAGMA quick_check\"", storage.Path, file.Summary, storage.Path);
-        var store = SqliteStore.Open(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteStore>>());
+        var store = SqliteStore.Open(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteStore>>(),
+            services.GetRequiredService<BridgeMetrics>().Committed);
         return settings.WrapStore?.Invoke(store) ?? store;
     }
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Bridge.Observability;
 using Bridge.Storage;
 
 namespace Bridge.Pipeline;
@@ -11,7 +12,8 @@ namespace Bridge.Pipeline;
 /// (<see cref="MappingLanes"/>): its messages are committed in event order, and a slow or failing mapping delays only
 /// its own rule's messages.
 /// </summary>
-public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal deliveries, EventMapper mapper, TimeProvider time, ILogger<EventProcessor> log) : BackgroundService
+public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal deliveries, EventMapper mapper, TimeProvider time, ILogger<EventProcessor> log,
+    BridgeMetrics metrics) : BackgroundService
 {
     /// <summary>Events in hand at once (read, not yet fully committed): bounds the processor's memory whatever the backlog.</summary>
     public const int Window = 256;
@@ -142,7 +144,11 @@ public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal d
             foreach (var m in run.Result!.Messages)
             {
                 if (m.Status == MessageStatus.Pending) progress.Queued++;
-                else progress.Dead++;
+                else
+                {
+                    progress.Dead++;
+                    metrics.DeadAtBirth(m.Destination);
+                }
             }
             if (--progress.RulesLeft > 0) continue;
             _inHand.Remove(run.Event.Seq);

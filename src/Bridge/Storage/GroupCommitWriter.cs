@@ -35,6 +35,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private long _writes;
     private volatile string? _lastFailure;
 
+    /// <summary>Told how long each successful commit took (the metrics' store commit latency); null tells no one.</summary>
+    public Action<TimeSpan>? CommitObserved { get; init; }
+
     /// <summary>Why the last writes failed (a commit, or every write of a batch); null once a write commits again.</summary>
     public string? LastFailure => _lastFailure;
 
@@ -69,6 +72,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         var ran = 0;
         var succeeded = 0;
         string? failed = null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             using var tx = _connection.BeginTransaction(deferred: false);
@@ -108,6 +112,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         // A committed change shows the store works again; a batch whose writes failed (a full disk) shows it does not.
         if (succeeded > 0) _lastFailure = null;
         else if (failed is not null) _lastFailure = failed;
+        CommitObserved?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _writes, ran);
         foreach (var work in batch) work.Complete();

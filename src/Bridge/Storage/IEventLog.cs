@@ -23,4 +23,10 @@ public interface IEventLog
     /// rules left; an event with no rule left is processed. A rule already committed for its event is not committed twice.
     /// </summary>
     Task CommitMappedAsync(IReadOnlyList<MappedRule> mapped, DateTimeOffset at, CancellationToken ct);
+
+    /// <summary>
+    /// Commits, in one transaction, an event mapped outside the pipeline (the playground's test send) with the messages
+    /// made of it, processed at once: the processor never sees it.
+    /// </summary>
+    Task<AcceptResult> AcceptMappedAsync(NewEvent e, IReadOnlyList<NewMessage> messages, MappingRunLog? log, CancellationToken ct);
 }

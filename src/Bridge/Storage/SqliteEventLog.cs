@@ -24,6 +24,36 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
         }
     }
 
+    public async Task<AcceptResult> AcceptMappedAsync(NewEvent e, IReadOnlyList<NewMessage> messages, MappingRunLog? log, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(messages);
+        var row = EventRow.From(e);
+        var logJson = log is null ? null : JsonSerializer.Serialize<IReadOnlyList<MappingRunLog>>([log], StoreJson.Default.MappingRunLogs);
+        try
+        {
+            return await store.WriteAsync((c, tx) =>
+            {
+                // No rule matched it, so the event is committed processed and the processor never takes it.
+                var accepted = Accept(c, tx, row);
+                if (accepted.Status != AcceptStatus.Accepted) return accepted;
+                using (var insert = new MessageInsert(c, tx, row.ReceivedAt))
+                {
+                    foreach (var m in messages) insert.Run(accepted.Seq, m);
+                }
+                using var update = Command(c, tx, "UPDATE events SET mapping_log = $log WHERE seq = $e");
+                update.Parameters.AddWithValue("$log", (object?)logJson ?? DBNull.Value);
+                update.Parameters.AddWithValue("$e", accepted.Seq);
+                update.ExecuteNonQuery();
+                return accepted;
+            });
+        }
+        catch (StoreUnavailableException failure)
+        {
+            return AcceptResult.Unavailable(failure.Message);
+        }
+    }
+
     private static AcceptResult Accept(SqliteConnection c, SqliteTransaction tx, EventRow row)
     {
         var now = row.ReceivedAt;

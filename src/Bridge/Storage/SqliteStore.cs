@@ -16,14 +16,14 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
     private readonly GroupCommitWriter _writer;
     private readonly string _readConnectionString;
 
-    private SqliteStore(string path, SqliteConnection connection, FileStream? ownership, string readConnectionString, ILogger log)
+    private SqliteStore(string path, SqliteConnection connection, FileStream? ownership, string readConnectionString, ILogger log, Action<TimeSpan>? commitObserved)
     {
         Path = path;
         _connection = connection;
         _ownership = ownership;
         _readConnectionString = readConnectionString;
         IsInMemory = ownership is null;
-        _writer = new GroupCommitWriter(connection, log);
+        _writer = new GroupCommitWriter(connection, log) { CommitObserved = commitObserved };
     }
 
     public string Path { get; }
@@ -43,14 +43,15 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
 
     /// <summary>Opens (creating or migrating) the store at <paramref name="path"/> and returns its parts.</summary>
     /// <exception cref="StoreUnavailableException">The file cannot be opened, is another process's, or is from a newer bridge.</exception>
-    public static BridgeStore Open(string path, TimeProvider time, ILogger<SqliteStore> log)
+    /// <param name="commitObserved">Told how long each commit took (the metrics).</param>
+    public static BridgeStore Open(string path, TimeProvider time, ILogger<SqliteStore> log, Action<TimeSpan>? commitObserved = null)
     {
-        var store = OpenEngine(path, time, log);
+        var store = OpenEngine(path, time, log, commitObserved);
         var leases = new SqliteLeases();
         return new BridgeStore(new SqliteEventLog(store), new SqliteOutbox(store, leases), new SqliteAdminStore(store), new SqliteRetention(store), store, store);
     }
 
-    private static SqliteStore OpenEngine(string path, TimeProvider time, ILogger log)
+    private static SqliteStore OpenEngine(string path, TimeProvider time, ILogger log, Action<TimeSpan>? commitObserved)
     {
         var inMemory = path == Configuration.StorageConfig.InMemoryPath;
         var builder = new SqliteConnectionStringBuilder
@@ -78,7 +79,7 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
             var before = SqliteMigrations.Apply(connection, time);
             if (before < SqliteMigrations.Latest)
                 log.LogInformation("Store {Path}: schema {From} → {To}", path, before, SqliteMigrations.Latest);
-            return new SqliteStore(path, connection, ownership, builder.ToString(), log) { JournalMode = journal, Synchronous = synchronous };
+            return new SqliteStore(path, connection, ownership, builder.ToString(), log, commitObserved) { JournalMode = journal, Synchronous = synchronous };
         }
         catch (Exception e)
         {

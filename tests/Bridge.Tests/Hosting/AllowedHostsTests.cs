@@ -26,6 +26,7 @@ public sealed class AllowedHostsTests
     [InlineData("GET", "/api/events")]
     [InlineData("POST", "/api/messages/replay")]
     [InlineData("POST", "/hooks/authentik")]
+    [InlineData("GET", "/admin")]
     public async Task ARequestForAnotherHostIsRefused400WithAProblem(string method, string path)
     {
         await using var bridge = await BridgeTestHost.StartAsync(Config());
@@ -46,10 +47,12 @@ public sealed class AllowedHostsTests
         using var byPublicName = await bridge.Client.SendAsync(AsRebindingPage(HttpMethod.Get, "/api/events", "bridge.example.com"));
         using var byLocalhost = await bridge.Client.SendAsync(AsRebindingPage(HttpMethod.Get, "/api/events", $"localhost:{bridge.Client.BaseAddress!.Port}"));
         using var health = await bridge.Client.SendAsync(AsRebindingPage(HttpMethod.Get, "/healthz"));
+        using var ready = await bridge.Client.SendAsync(AsRebindingPage(HttpMethod.Get, "/readyz"));
 
         Assert.Equal(HttpStatusCode.OK, byPublicName.StatusCode);
         Assert.Equal(HttpStatusCode.OK, byLocalhost.StatusCode);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
 
     [Fact]

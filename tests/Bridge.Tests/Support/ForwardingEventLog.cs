@@ -12,4 +12,7 @@ public class ForwardingEventLog(IEventLog inner) : IEventLog
     public virtual Task<IReadOnlyList<StoredEvent>> GetUnprocessedEventsAsync(long afterSeq, int limit, CancellationToken ct) => Inner.GetUnprocessedEventsAsync(afterSeq, limit, ct);
 
     public virtual Task CommitMappedAsync(IReadOnlyList<MappedRule> mapped, DateTimeOffset at, CancellationToken ct) => Inner.CommitMappedAsync(mapped, at, ct);
+
+    public virtual Task<AcceptResult> AcceptMappedAsync(NewEvent e, IReadOnlyList<NewMessage> messages, MappingRunLog? log, CancellationToken ct) =>
+        Inner.AcceptMappedAsync(e, messages, log, ct);
 }
