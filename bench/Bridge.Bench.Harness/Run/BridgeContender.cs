@@ -19,7 +19,9 @@ internal sealed class BridgeContender(string binary, string repository) : Conten
     {
         var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
-        var config = Path.Combine(scratch, "bridge.yaml");
+        // A folder of its own: the bridge watches the config's folder, and a log or store written there would make it
+        // read an inotify event per line.
+        var config = Path.Combine(Directory.CreateDirectory(Path.Combine(scratch, "config")).FullName, "bridge.yaml");
         File.WriteAllText(config, Config(url, scratch));
         var environment = new Dictionary<string, string?>
         {

@@ -29,6 +29,7 @@ internal static class Harness
         };
         if (options.NodeRed is not null) contenders.Add(new NodeRedContender(options.NodeRed));
         contenders.Add(new BridgeContender(options.Bridge, options.Repository));
+        if (options.Only is { } only) contenders.RemoveAll(c => !only.Contains(c.Name));
         var results = new Dictionary<string, Measurements>();
         try
         {

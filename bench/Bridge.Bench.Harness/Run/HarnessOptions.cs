@@ -1,8 +1,11 @@
 namespace Bridge.Bench.Harness.Run;
 
-/// <summary>What bench/run passes, and how long each phase lasts in the full and the quick run.</summary>
+/// <summary>
+/// What bench/run passes, and how long each phase lasts in the full and the quick run. <c>--only</c> takes a
+/// comma-separated list of contenders ("parse-only,bare relay,Node-RED,bridge") for a shorter run while developing.
+/// </summary>
 internal sealed record HarnessOptions(
-    string Repository, string Bridge, string? BridgeKind, bool Quick, string? Wrk, string? NodeRed, string? NodeRedSkipped, string? Markdown, string? Commit)
+    string Repository, string Bridge, string? BridgeKind, bool Quick, string? Wrk, string? NodeRed, string? NodeRedSkipped, string? Markdown, string? Commit, IReadOnlyList<string>? Only)
 {
     /// <summary>The maximum-throughput run of the bridge: issue 8 asks for a minute sustained.</summary>
     public TimeSpan Sustained => TimeSpan.FromSeconds(Quick ? 8 : 60);
@@ -37,6 +40,7 @@ internal sealed record HarnessOptions(
             Value("--node-red"),
             Value("--node-red-skipped"),
             Value("--markdown"),
-            Value("--commit"));
+            Value("--commit"),
+            Value("--only")?.Split(',', StringSplitOptions.TrimEntries));
     }
 }

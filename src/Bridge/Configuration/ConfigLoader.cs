@@ -16,7 +16,7 @@ public static partial class ConfigLoader
     private static readonly string[] TopKeys = ["server", "mappings_dir", "mapping_limits", "destinations", "sources", "rules", "storage"];
     private static readonly string[] ServerKeys = ["urls", "admin_token", "admin_token_file", "limits", "trusted_proxies", "public_url", "allowed_hosts"];
     private static readonly string[] LimitKeys = ["timeout", "max_statements", "memory", "max_recursion", "max_concurrency"];
-    private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry", "ca_file"];
+    private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry", "ca_file", "max_in_flight", "ordered"];
     private static readonly string[] RetryKeys = ["schedule", "jitter", "max_age"];
     private static readonly string[] StorageKeys = ["path", "retention", "dedupe_window"];
 
@@ -119,11 +119,23 @@ public static partial class ConfigLoader
             var timeout = section.Duration("timeout", min: TimeSpan.FromMilliseconds(100)) ?? DestinationConfig.DefaultTimeout;
             var retry = ReadRetry(section.Section("retry"));
             var caFile = ReadCaFile(section, url);
+            var maxInFlight = section.WholeNumber("max_in_flight", 1, 256) ?? DestinationConfig.DefaultMaxInFlight;
+            var strict = ReadOrder(section);
             section.ReportUnknownKeys(DestinationKeys);
             if (url is null && !urlRefused) warnings.Add($"destinations.{name}: no url, so this destination is a dry-run: messages are logged, not sent");
-            result[name] = new DestinationConfig(name, url, token, timeout, retry) { CaFile = caFile };
+            result[name] = new DestinationConfig(name, url, token, timeout, retry) { CaFile = caFile, MaxInFlight = strict ? 1 : maxInFlight, StrictOrder = strict };
         }
         return result;
+    }
+
+    /// <returns>Whether the destination is <c>ordered: strict</c>.</returns>
+    private static bool ReadOrder(YamlSection section)
+    {
+        var text = section.Text("ordered");
+        if (text is null or "sequence") return false;
+        if (text == "strict") return true;
+        section.Error("ordered", $"\"{text}\" is not one of sequence, strict");
+        return false;
     }
 
     private static Uri? ReadDestinationUrl(YamlSection section)

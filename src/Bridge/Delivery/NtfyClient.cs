@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Bridge.Configuration;
-using Bridge.Messages;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -47,8 +46,8 @@ public sealed class NtfyClient : IMessageSender, IDisposable
 
     public async Task<DeliveryOutcome> SendAsync(OutboundMessage message, CancellationToken ct)
     {
-        var body = message.Body ?? NtfyMessageJson.ToUtf8(message.Message);
-        var state = new AttemptState(this, body);
+        ArgumentNullException.ThrowIfNull(message);
+        var state = new AttemptState(this, message.Body);
         HttpResponseMessage response;
         try
         {

@@ -76,6 +76,7 @@ public static class BridgeHost
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         services.AddHostedService<StoreMaintenance>();
         services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HttpJson.Default));
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("bridge");
 
         var app = builder.Build();

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.Configuration;
 using Bridge.Events;
@@ -176,7 +176,7 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
         }
         else
         {
-            bytes = JsonSerializer.SerializeToUtf8Bytes(c.Payload);
+            bytes = Encoding.UTF8.GetBytes(c.Payload?.ToJsonString() ?? "null");
         }
         var receivedAt = c.Now ?? TimeProvider.System.GetUtcNow();
         var limits = PayloadLimits.Of(runtime?.Config.Server.Limits ?? IngestLimitsConfig.Default);

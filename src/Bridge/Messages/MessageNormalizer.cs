@@ -288,7 +288,8 @@ public static partial class MessageNormalizer
                 continue;
             }
             var action = Action(item, $"actions[{i}]", errors);
-            if (action is not null) result.Add(action);
+            // The JsonNode overload: the generic Add<T> would wrap the object in a JsonValue, which needs reflection (and fails under Native AOT).
+            if (action is not null) result.Add((JsonNode)action);
             i++;
         }
         return result.Count == 0 ? null : result;

@@ -30,6 +30,8 @@ public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal d
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var ready = new List<MappingLanes.Run>();
+        List<MappingLanes.Run>? committing = null;
+        Task? commit = null;
         var mayHaveMore = true;
         Task? arrival = null;
         Task<bool>? finishing = null;
@@ -40,25 +42,28 @@ public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal d
                 if (mayHaveMore && _inHand.Count < Window) mayHaveMore = await TakeAsync(Window - _inHand.Count, stoppingToken);
                 Start(mapper.MaxConcurrency);
                 while (_finished.Reader.TryRead(out var done)) _lanes.Finished(done.Run, done.Result, ready);
-                if (ready.Count > 0)
+                if (commit is { IsCompleted: true })
                 {
-                    await CommitAsync(ready, stoppingToken);
-                    ready.Clear();
+                    await commit;
+                    Finish(committing!);
+                    (commit, committing) = (null, null);
+                }
+                // One commit at a time, so batches land in order; mappings go on running while it is under way, and
+                // what finishes meanwhile goes into the next one.
+                if (commit is null && ready.Count > 0)
+                {
+                    committing = ready;
+                    ready = [];
+                    commit = CommitAsync(committing, stoppingToken);
                     continue;
                 }
                 if (mayHaveMore && _inHand.Count < Window) continue;
-                // Nothing to commit: wait for a run to finish or, with room in the window, for events to arrive.
                 // Each wait is kept until it completes, so a loop that wakes often leaves no waiters behind.
                 finishing ??= _finished.Reader.WaitToReadAsync(stoppingToken).AsTask();
-                if (_inHand.Count < Window)
-                {
-                    arrival ??= events.WaitAsync(stoppingToken);
-                    await Task.WhenAny(arrival, finishing);
-                }
-                else
-                {
-                    await finishing;
-                }
+                var waits = new List<Task>(3) { finishing };
+                if (commit is not null) waits.Add(commit);
+                if (_inHand.Count < Window) waits.Add(arrival ??= events.WaitAsync(stoppingToken));
+                await Task.WhenAny(waits);
                 if (finishing.IsCompleted)
                 {
                     await finishing;
@@ -129,7 +134,7 @@ public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal d
             try
             {
                 await store.CommitMappedAsync(mapped, time.GetUtcNow(), ct);
-                break;
+                return;
             }
             catch (StoreUnavailableException e)
             {
@@ -138,7 +143,12 @@ public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal d
                 wait = wait * 2 < MaxCommitRetry ? wait * 2 : MaxCommitRetry;
             }
         }
-        foreach (var run in ready)
+    }
+
+    /// <summary>After a commit: events with no rule left are done, and delivery has new messages.</summary>
+    private void Finish(List<MappingLanes.Run> committed)
+    {
+        foreach (var run in committed)
         {
             var progress = _inHand[run.Event.Seq];
             foreach (var m in run.Result!.Messages)
