@@ -56,9 +56,11 @@ public static class AdminEndpoints
         return TypedResults.Ok(new ListPage<EventView>([.. page.Items.Select(EventView.From)], page.Next));
     }
 
-    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IAdminStore store, string id, CancellationToken ct)
+    /// <summary>An id is the sender's: when two sources sent the same one, <c>?source=</c> says which is meant.</summary>
+    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IAdminStore store, string id, string? source, CancellationToken ct)
     {
-        if (await store.GetEventAsync(id, ct) is not { } e) return NotFound($"no event with id '{id}' is stored (delivered ones are purged after storage.retention)");
+        var (e, problem) = await FindEventAsync(store, id, source, ct);
+        if (e is null) return problem!;
         var messages = new List<MessageView>();
         foreach (var m in await store.GetMessagesOfEventAsync(e.Seq, ct))
         {
@@ -70,10 +72,24 @@ public static class AdminEndpoints
             JsonDocument.Parse(e.EventJson).RootElement.Clone(), JsonDocument.Parse(e.VerdictsJson).RootElement.Clone(), messages, e.MappingLog));
     }
 
-    /// <summary>The body exactly as received, except that every configured secret in it is masked.</summary>
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetEventBodyAsync(IAdminStore store, LiveRuntime live, string id, CancellationToken ct)
+    /// <summary>The one event an id (and, when two sources sent it, <c>?source=</c>) names; else 404, or 409 naming the sources.</summary>
+    private static async Task<(StoredEvent? Event, ProblemHttpResult? Problem)> FindEventAsync(IAdminStore store, string id, string? source, CancellationToken ct)
     {
-        if (await store.GetEventAsync(id, ct) is not { } e) return NotFound($"no event with id '{id}' is stored (delivered ones are purged after storage.retention)");
+        var found = await store.GetEventsAsync(id, source, ct);
+        return found.Count switch
+        {
+            1 => (found[0], null),
+            0 => (null, NotFound($"no event with id '{id}'{(source is null ? "" : $" from source '{source}'")} is stored (delivered ones are purged after storage.retention)")),
+            _ => (null, TypedResults.Problem(statusCode: 409, title: "Ambiguous event id",
+                detail: $"sources {string.Join(", ", found.Select(f => $"'{f.Source}'"))} each sent an event with id '{id}': add ?source=<name>")),
+        };
+    }
+
+    /// <summary>The body exactly as received, except that every configured secret in it is masked.</summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetEventBodyAsync(IAdminStore store, LiveRuntime live, string id, string? source, CancellationToken ct)
+    {
+        var (e, problem) = await FindEventAsync(store, id, source, ct);
+        if (e is null) return problem!;
         return TypedResults.Content(SecretMask.Apply(System.Text.Encoding.UTF8.GetString(e.Body), live.Current.Config), "application/json; charset=utf-8");
     }
 

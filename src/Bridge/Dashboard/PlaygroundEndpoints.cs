@@ -129,7 +129,11 @@ public static partial class PlaygroundEndpoints
         var sourceName = request.Source is { Length: > 0 } named ? named : rule?.Config.Match.Source is [var only] ? only : null;
         if (request.Event is { Length: > 0 } eventId)
         {
-            if (await store.GetEventAsync(eventId, ct) is not { } stored) return (null, Problem(404, $"no event with id '{eventId}' is stored"));
+            // Ids are the sender's: two sources may have sent this one, and then the request's source says which.
+            var found = await store.GetEventsAsync(eventId, request.Source is { Length: > 0 } from ? from : null, ct);
+            if (found.Count == 0) return (null, Problem(404, $"no event with id '{eventId}' is stored"));
+            if (found.Count > 1) return (null, Problem(409, $"sources {string.Join(", ", found.Select(f => $"'{f.Source}'"))} each sent an event with id '{eventId}': choose the source"));
+            var stored = found[0];
             body = stored.Body;
             // The stored event's key, so the sequence_id shown is the one serve gave its messages.
             dedupeKey = stored.DedupeKey;

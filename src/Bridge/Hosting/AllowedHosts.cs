@@ -7,8 +7,9 @@ namespace Bridge.Hosting;
 /// <summary>
 /// <c>server.allowed_hosts</c> through ASP.NET Core's host filtering: a request whose <c>Host</c> is not allowed is
 /// refused 400 before the admin API or a hook sees it. This stops DNS rebinding, where a web page makes its own name
-/// point at 127.0.0.1 and the visitor's browser then talks to the bridge as that page's "same origin". <c>/healthz</c>
-/// is exempt: probes address the bridge by whatever IP they have, and it tells nothing.
+/// point at 127.0.0.1 and the visitor's browser then talks to the bridge as that page's "same origin". <c>/healthz</c>,
+/// <c>/readyz</c> and <c>/metrics</c> are exempt: probes and scrapers address the bridge by whatever IP they have, and
+/// those answers hold no events, messages or reasons.
 /// </summary>
 public static class AllowedHosts
 {
@@ -18,14 +19,14 @@ public static class AllowedHosts
     public static WebApplication UseAllowedHosts(this WebApplication app, ServerConfig server)
     {
         // The filter gets options of its own: the host's shared ones drive the filter the web host puts in front of
-        // everything (AllowedHosts, "*" by default), which would not leave /healthz out.
+        // everything (AllowedHosts, "*" by default), which would not leave the probes out.
         var options = new FixedOptions(new HostFilteringOptions
         {
             AllowedHosts = [.. server.AllowedHosts],
             // Its own answer is an HTML page; the bridge answers problem+json instead (below).
             IncludeFailureMessage = false,
         });
-        app.UseWhen(http => !http.Request.Path.StartsWithSegments("/healthz"), branch =>
+        app.UseWhen(static http => !IsProbe(http.Request.Path), branch =>
         {
             branch.Use(AnswerRefusedAsync);
             branch.UseMiddleware<HostFilteringMiddleware>(options);
@@ -37,6 +38,9 @@ public static class AllowedHosts
         });
         return app;
     }
+
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
 
     private static async Task AnswerRefusedAsync(HttpContext http, RequestDelegate next)
     {

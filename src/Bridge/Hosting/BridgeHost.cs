@@ -29,10 +29,11 @@ public static class BridgeHost
             k.ConfigureEndpointDefaults(ClientConnectionLimit.Attach);
         });
         var live = new LiveRuntime(runtime);
+        var drops = new LogDrops();
         // Each host owns its logger rather than the process-wide static one, so hosts side by side (tests) keep their logs apart.
         builder.Services.AddSerilog(lc =>
         {
-            BridgeLogging.Configure(lc);
+            BridgeLogging.Configure(lc, drops);
             settings.ConfigureLogging?.Invoke(lc);
             // Last, so it sees the properties every other enricher added.
             lc.Enrich.With(new SecretRedactor(live));
@@ -41,12 +42,15 @@ public static class BridgeHost
         var services = builder.Services;
         services.AddSingleton(settings.Time ?? TimeProvider.System);
         services.AddSingleton(live);
+        services.AddSingleton(drops);
+        services.AddHostedService<LogDropReporter>();
         services.AddSingleton(sp => new MappingRunner(runtime.Config.MappingLimits, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<MessageMaker>();
         var env = settings.Environment ?? EnvInterpolator.FromProcess();
         services.AddSingleton(sp => new ConfigReloader(live, () => new ConfigSource(runtime.Config.FilePath, "").Load(env),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ConfigReloader>>(), settings.ReloadDebounce));
         if (settings.WatchConfig) services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
+        services.AddSingleton(_ => StoreFileCheck.Verify(runtime.Config.Storage.Path, StoreFileCheck.QuickCheckBound));
         services.AddSingleton(sp => OpenStore(runtime.Config.Storage, settings, sp));
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Events);
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Outbox);
@@ -84,7 +88,7 @@ public static class BridgeHost
         app.UseStatusCodePages();
         app.UseRateLimiter();
         app.UseMiddleware<SecretMaskingMiddleware>();
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { ResponseWriter = BridgeHealthCheck.WriteAsync });
         app.MapReadiness();
         app.MapMetrics(app.Services.GetRequiredService<BridgeMetrics>());
         app.MapOpenApi(OpenApiPath);
@@ -96,6 +100,10 @@ public static class BridgeHost
 
     private static BridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
     {
+        // First, so a read-only folder or a damaged file stops the start with its true reason before anything writes.
+        var file = services.GetRequiredService<StoreFileState>();
+        if (!file.Checked)
+            services.GetRequiredService<ILogger<StoreFileState>>().LogWarning("Store {Path}: {State}; check it while the bridge is stopped: sqlite3 {Path} \"PRAGMA quick_check\"", storage.Path, file.Summary, storage.Path);
         var store = SqliteStore.Open(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteStore>>(),
             services.GetRequiredService<BridgeMetrics>().Committed);
         return settings.WrapStore?.Invoke(store) ?? store;

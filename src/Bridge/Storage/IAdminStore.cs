@@ -6,8 +6,11 @@ public interface IAdminStore
     /// <summary>Events, newest first, after the cursor.</summary>
     Task<Page<StoredEvent>> ListEventsAsync(EventFilter filter, string? cursor, int limit, CancellationToken ct);
 
-    /// <summary>The newest event with this id, or null.</summary>
-    Task<StoredEvent?> GetEventAsync(string eventId, CancellationToken ct);
+    /// <summary>
+    /// The newest event with this id from each source that sent one (two senders may use the same ids), or only from
+    /// <paramref name="source"/> when given; ordered by source name.
+    /// </summary>
+    Task<IReadOnlyList<StoredEvent>> GetEventsAsync(string eventId, string? source, CancellationToken ct);
 
     /// <summary>Messages matching the filter, oldest first after the cursor.</summary>
     Task<Page<StoredMessage>> ListMessagesAsync(MessageFilter filter, string? cursor, int limit, CancellationToken ct);

@@ -36,12 +36,19 @@ internal sealed class SqliteAdminStore(SqliteStore store) : IAdminStore
         });
     }
 
-    public Task<StoredEvent?> GetEventAsync(string eventId, CancellationToken ct) =>
-        store.ReadAsync((c, tx) =>
+    public Task<IReadOnlyList<StoredEvent>> GetEventsAsync(string eventId, string? source, CancellationToken ct) =>
+        store.ReadAsync<IReadOnlyList<StoredEvent>>((c, tx) =>
         {
-            using var q = Command(c, tx, $"SELECT {EventColumns} FROM events WHERE event_id = $id ORDER BY seq DESC LIMIT 1");
+            using var q = Command(c, tx, $"SELECT {EventColumns} FROM events WHERE event_id = $id AND ($source IS NULL OR source = $source) ORDER BY source, seq DESC");
             q.Parameters.AddWithValue("$id", eventId);
-            return ReadAll(q, ReadEvent).FirstOrDefault();
+            q.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
+            // Newest first within each source: the first row of a source is its newest.
+            var newest = new List<StoredEvent>();
+            foreach (var e in ReadAll(q, ReadEvent))
+            {
+                if (newest.Count == 0 || newest[^1].Source != e.Source) newest.Add(e);
+            }
+            return newest;
         });
 
     public Task<Page<StoredMessage>> ListMessagesAsync(MessageFilter filter, string? cursor, int limit, CancellationToken ct)

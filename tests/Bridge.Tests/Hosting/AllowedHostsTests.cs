@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Bridge.Tests.EndToEnd;
 using Bridge.Tests.Support;
 
 namespace Bridge.Tests.Hosting;
@@ -9,20 +10,7 @@ public sealed class AllowedHostsTests
 {
     private const string Rebound = "rebind.attacker.example:18080";
 
-    private static string Config(string server = "") => $$"""
-        server:
-          {{server}}
-          limits: {}
-        destinations:
-          ntfy: {}
-        sources:
-          authentik:
-            format: authentik
-            token: ${HOOK_TOKEN}
-        rules:
-          - name: all
-            topic: all
-        """;
+    private static string Config(string server = "limits: {}") => EndToEndConfigs.DryRun(server);
 
     /// <summary>What a browser on the bridge's machine sends for a rebinding page's own "same-origin" request.</summary>
     private static HttpRequestMessage AsRebindingPage(HttpMethod method, string path, string host = Rebound)
@@ -38,6 +26,7 @@ public sealed class AllowedHostsTests
     [InlineData("GET", "/api/events")]
     [InlineData("POST", "/api/messages/replay")]
     [InlineData("POST", "/hooks/authentik")]
+    [InlineData("GET", "/admin")]
     public async Task ARequestForAnotherHostIsRefused400WithAProblem(string method, string path)
     {
         await using var bridge = await BridgeTestHost.StartAsync(Config());
@@ -58,10 +47,12 @@ public sealed class AllowedHostsTests
         using var byPublicName = await bridge.Client.SendAsync(AsRebindingPage(HttpMethod.Get, "/api/events", "bridge.example.com"));
         using var byLocalhost = await bridge.Client.SendAsync(AsRebindingPage(HttpMethod.Get, "/api/events", $"localhost:{bridge.Client.BaseAddress!.Port}"));
         using var health = await bridge.Client.SendAsync(AsRebindingPage(HttpMethod.Get, "/healthz"));
+        using var ready = await bridge.Client.SendAsync(AsRebindingPage(HttpMethod.Get, "/readyz"));
 
         Assert.Equal(HttpStatusCode.OK, byPublicName.StatusCode);
         Assert.Equal(HttpStatusCode.OK, byLocalhost.StatusCode);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Bridge.Ingest.Limits;
+using Bridge.Tests.EndToEnd;
 using Bridge.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
@@ -9,19 +10,7 @@ namespace Bridge.Tests.Ingest.Limits;
 /// <summary>Limits that fit Authentik: its bursts are not throttled by address, guessing is, and refusals are summarised in the log.</summary>
 public sealed class AuthenticatedLimitsTests
 {
-    private const string Config = """
-        server:
-          limits: {}
-        destinations:
-          ntfy: {}
-        sources:
-          authentik:
-            format: authentik
-            token: ${HOOK_TOKEN}
-        rules:
-          - name: all
-            topic: all
-        """;
+    private static readonly string Config = EndToEndConfigs.DryRun();
 
     private static readonly byte[] Event = TestPaths.ReadAuthentikPayload("event-login-admin.json");
 

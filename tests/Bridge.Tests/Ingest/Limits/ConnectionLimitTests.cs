@@ -1,4 +1,5 @@
 using System.Net;
+using Bridge.Tests.EndToEnd;
 using Bridge.Tests.Support;
 
 namespace Bridge.Tests.Ingest.Limits;
@@ -6,19 +7,7 @@ namespace Bridge.Tests.Ingest.Limits;
 /// <summary>Idle connections are closed after the keep-alive timeout, and one address's connections cannot fill the server for everyone.</summary>
 public sealed class ConnectionLimitTests
 {
-    private static string Config(string limits) => $$"""
-        server:
-          limits: {{limits}}
-        destinations:
-          ntfy: {}
-        sources:
-          authentik:
-            format: authentik
-            token: ${HOOK_TOKEN}
-        rules:
-          - name: all
-            topic: all
-        """;
+    private static string Config(string limits) => EndToEndConfigs.DryRun("limits: " + limits);
 
     private const string Health = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
