@@ -42,7 +42,7 @@ public static class AdminEndpoints
     }
 
     private static async Task<Results<Ok<ListPage<EventView>>, ProblemHttpResult>> ListEventsAsync(
-        IBridgeStore store, string? action, string? rule, string? status, string? cursor, int? limit, CancellationToken ct)
+        IAdminStore store, string? action, string? rule, string? status, string? cursor, int? limit, CancellationToken ct)
     {
         EventStatus? wanted = status switch
         {
@@ -56,7 +56,7 @@ public static class AdminEndpoints
         return TypedResults.Ok(new ListPage<EventView>([.. page.Items.Select(EventView.From)], page.Next));
     }
 
-    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IBridgeStore store, string id, CancellationToken ct)
+    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IAdminStore store, string id, CancellationToken ct)
     {
         if (await store.GetEventAsync(id, ct) is not { } e) return NotFound($"no event with id '{id}' is stored (delivered ones are purged after storage.retention)");
         var messages = new List<MessageView>();
@@ -71,14 +71,14 @@ public static class AdminEndpoints
     }
 
     /// <summary>The body exactly as received, except that every configured secret in it is masked.</summary>
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetEventBodyAsync(IBridgeStore store, LiveRuntime live, string id, CancellationToken ct)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetEventBodyAsync(IAdminStore store, LiveRuntime live, string id, CancellationToken ct)
     {
         if (await store.GetEventAsync(id, ct) is not { } e) return NotFound($"no event with id '{id}' is stored (delivered ones are purged after storage.retention)");
         return TypedResults.Content(SecretMask.Apply(System.Text.Encoding.UTF8.GetString(e.Body), live.Current.Config), "application/json; charset=utf-8");
     }
 
     private static async Task<Results<Ok<ListPage<MessageView>>, ProblemHttpResult>> ListMessagesAsync(
-        IBridgeStore store, string? status, string? destination, string? rule, string? @event, string? cursor, int? limit, CancellationToken ct)
+        IAdminStore store, string? status, string? destination, string? rule, string? @event, string? cursor, int? limit, CancellationToken ct)
     {
         if (!TryStatus(status, out var wanted)) return BadFilter($"status \"{status}\" is not one of pending, delivered, dead");
         if (Limit(limit) is not { } n) return BadLimit();
@@ -86,7 +86,7 @@ public static class AdminEndpoints
         return TypedResults.Ok(new ListPage<MessageView>([.. page.Items.Select(MessageView.From)], page.Next));
     }
 
-    private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetMessageAsync(IBridgeStore store, long id, CancellationToken ct)
+    private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetMessageAsync(IAdminStore store, long id, CancellationToken ct)
     {
         if (await store.GetMessageAsync(id, ct) is not { } m) return NotFound($"no message with id {id}");
         var attempts = await store.GetAttemptsAsync(id, ct);
@@ -94,7 +94,7 @@ public static class AdminEndpoints
     }
 
     private static async Task<Results<Accepted<ReplayAnswer>, ProblemHttpResult>> ReplayOneAsync(
-        IBridgeStore store, Signal deliveries, DurableEventQueue events, TimeProvider time, ILoggerFactory loggers, long id, CancellationToken ct)
+        IAdminStore store, Signal deliveries, DurableEventQueue events, TimeProvider time, ILoggerFactory loggers, long id, CancellationToken ct)
     {
         if (await store.GetMessageAsync(id, ct) is not { } m) return NotFound($"no message with id {id}");
         if (m.Status != MessageStatus.Dead) return TypedResults.Problem(statusCode: 409, title: "Not dead", detail: $"message {id} is {MessageView.StatusName(m.Status)}; only dead messages are replayed");
@@ -114,7 +114,7 @@ public static class AdminEndpoints
     }
 
     private static async Task<Results<Accepted<ReplayAnswer>, ProblemHttpResult>> ReplayManyAsync(
-        IBridgeStore store, Signal deliveries, TimeProvider time, ILoggerFactory loggers, string? destination, string? rule, string? @event, CancellationToken ct)
+        IAdminStore store, Signal deliveries, TimeProvider time, ILoggerFactory loggers, string? destination, string? rule, string? @event, CancellationToken ct)
     {
         var replayed = await store.ReplayAsync(new MessageFilter(MessageStatus.Dead, destination, rule, @event), time.GetUtcNow(), ct);
         deliveries.Set();
@@ -123,7 +123,7 @@ public static class AdminEndpoints
         return TypedResults.Accepted((string?)null, new ReplayAnswer(replayed));
     }
 
-    private static async Task<Ok<StatusView>> StatusAsync(IBridgeStore store, DeliveryWorker worker, LiveRuntime live, CancellationToken ct)
+    private static async Task<Ok<StatusView>> StatusAsync(IAdminStore store, IOutbox outbox, DeliveryWorker worker, LiveRuntime live, CancellationToken ct)
     {
         var counts = await store.CountAsync(ct);
         var totals = new Dictionary<string, int> { ["pending"] = 0, ["delivered"] = 0, ["dead"] = 0 };
@@ -140,7 +140,7 @@ public static class AdminEndpoints
             var h = health.GetValueOrDefault(name);
             var healthName = !live.Current.Config.Destinations.ContainsKey(name) ? "not configured" : h is null ? "healthy" : DestinationView.HealthName(h.Mode);
             var pending = byStatus.GetValueOrDefault(MessageStatus.Pending);
-            DateTimeOffset? nextTry = h is { Mode: not DestinationMode.Healthy } ? h.NextProbeAt : pending > 0 ? await store.GetNextDueAsync(name, ct) : null;
+            DateTimeOffset? nextTry = h is { Mode: not DestinationMode.Healthy } ? h.NextProbeAt : pending > 0 ? await outbox.GetNextDueAsync(name, ClaimOrder.BySequence, ct) : null;
             destinations.Add(new DestinationView(name, healthName, h?.Reason, h?.Since,
                 pending, byStatus.GetValueOrDefault(MessageStatus.Delivered), byStatus.GetValueOrDefault(MessageStatus.Dead), nextTry));
         }

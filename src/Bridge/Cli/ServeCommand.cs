@@ -43,7 +43,7 @@ public static class ServeCommand
         await using var disposeApp = app;
         var log = app.Services.GetRequiredService<ILogger<LiveRuntime>>();
         LogSummary(log, runtime, source, urls);
-        var waiting = await app.Services.GetRequiredService<IBridgeStore>().CountAsync(ct);
+        var waiting = await app.Services.GetRequiredService<IAdminStore>().CountAsync(ct);
         var pending = waiting.Messages.Values.Sum(m => m.GetValueOrDefault(MessageStatus.Pending));
         if (waiting.UnprocessedEvents + pending > 0)
             log.LogInformation("Resuming from the store: {Events} events to process, {Messages} messages to deliver", waiting.UnprocessedEvents, pending);

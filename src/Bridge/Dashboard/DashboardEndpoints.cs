@@ -87,7 +87,7 @@ public static class DashboardEndpoints
         return TypedResults.Redirect("/admin/events");
     }
 
-    private static async Task<IResult> RowsAsync(IBridgeStore store, string? source, string? action, string? rule, string? outcome, string? text, CancellationToken ct)
+    private static async Task<IResult> RowsAsync(IAdminStore store, string? source, string? action, string? rule, string? outcome, string? text, CancellationToken ct)
     {
         var page = await store.ListEventsAsync(new EventFilter(NullIfEmpty(action), NullIfEmpty(rule)), null, ListWindow, ct);
         var rows = new List<EventRow>();
@@ -103,7 +103,7 @@ public static class DashboardEndpoints
     /// Server-sent events: a <c>change</c> line whenever the newest events or the message counts change, at once when a
     /// hook is accepted and otherwise within <see cref="StreamLook"/>; the page then fetches its rows again.
     /// </summary>
-    private static async Task StreamAsync(HttpContext http, IBridgeStore store, DashboardPulse pulse, TimeProvider time)
+    private static async Task StreamAsync(HttpContext http, IAdminStore store, DashboardPulse pulse, TimeProvider time)
     {
         var ct = http.RequestAborted;
         http.Response.ContentType = "text/event-stream";
@@ -131,7 +131,7 @@ public static class DashboardEndpoints
     }
 
     /// <summary>Changes when an event arrives or is processed, or a message changes state.</summary>
-    private static async Task<string> FingerprintAsync(IBridgeStore store, CancellationToken ct)
+    private static async Task<string> FingerprintAsync(IAdminStore store, CancellationToken ct)
     {
         var newest = await store.ListEventsAsync(new EventFilter(), null, 1, ct);
         var counts = await store.CountAsync(ct);

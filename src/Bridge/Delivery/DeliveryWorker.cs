@@ -17,7 +17,7 @@ namespace Bridge.Delivery;
 /// its messages wait (until <see cref="RetryConfig.MaxAge"/>) instead of dying. On shutdown it stops claiming and gives
 /// the sends under way <see cref="ShutdownGrace"/> to finish; the rest stays pending for the next start.
 /// </summary>
-public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders senders, LiveRuntime live, Signal wake, TimeProvider time, ILogger<DeliveryWorker> log,
+public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, LiveRuntime live, Signal wake, TimeProvider time, ILogger<DeliveryWorker> log,
     BridgeMetrics metrics)
     : BackgroundService
 {
@@ -98,14 +98,14 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
                 if (retryAt is { } at && at < wakeAt) wakeAt = at;
                 // Held or paused: retryAt says when to look again. All slots busy: a finishing send wakes the loop.
                 if (slots == 0) continue;
-                var claimed = await store.ClaimDueMessagesAsync(destination.Name, now, slots, ClaimLease, ct);
+                var claimed = await store.ClaimAsync(destination.Name, ClaimOrder.BySequence, now, slots, ClaimLease, ct);
                 foreach (var message in claimed) Start(message, destination, health);
                 if (claimed.Count == slots)
                 {
                     // More may be due: look again as soon as a slot frees up.
                     continue;
                 }
-                if (await store.GetNextDueAsync(destination.Name, ct) is { } due && due < wakeAt) wakeAt = due;
+                if (await store.GetNextDueAsync(destination.Name, ClaimOrder.BySequence, ct) is { } due && due < wakeAt) wakeAt = due;
             }
         }
         catch (StoreUnavailableException e)
@@ -119,9 +119,9 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
     private async Task ExpireAsync(BridgeConfig config, DateTimeOffset now, CancellationToken ct)
     {
         // Messages for a destination the configuration no longer has could never be sent: say so instead of waiting forever.
-        foreach (var (name, byStatus) in (await store.CountAsync(ct)).Messages)
+        foreach (var name in await store.GetDestinationsWithPendingAsync(ct))
         {
-            if (config.Destinations.ContainsKey(name) || byStatus.GetValueOrDefault(MessageStatus.Pending) == 0) continue;
+            if (config.Destinations.ContainsKey(name)) continue;
             var orphaned = await store.ExpireAsync(name, DateTimeOffset.MaxValue, now, $"destination '{name}' is no longer configured", ct);
             metrics.Expired(name, orphaned);
             if (orphaned > 0)
@@ -139,8 +139,9 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
         }
     }
 
-    private void Start(StoredMessage message, DestinationConfig destination, DestinationHealth health)
+    private void Start(OutboxLease lease, DestinationConfig destination, DestinationHealth health)
     {
+        var message = lease.Message;
         health.Started();
         var probe = health.IsProbing;
         Task task;
@@ -149,7 +150,7 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
             // One send at a time per topic: a later message waits for the earlier one's attempt, so order holds.
             var key = (message.Destination, message.Topic);
             var previous = _topicTails.GetValueOrDefault(key) ?? Task.CompletedTask;
-            task = SendAfterAsync(previous, message, destination, health, probe);
+            task = SendAfterAsync(previous, lease, destination, health, probe);
             _topicTails[key] = task;
             _ = task.ContinueWith(t =>
             {
@@ -159,14 +160,15 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
         _inFlight[message.Id] = task;
     }
 
-    private async Task SendAfterAsync(Task previous, StoredMessage message, DestinationConfig destination, DestinationHealth health, bool probe)
+    private async Task SendAfterAsync(Task previous, OutboxLease lease, DestinationConfig destination, DestinationHealth health, bool probe)
     {
+        var message = lease.Message;
         try
         {
             await previous;
             // Yield so the claiming loop is not held up by the synchronous part of a send.
             await Task.Yield();
-            await SendAsync(message, destination, health, probe);
+            await SendAsync(lease, destination, health, probe);
         }
         catch (Exception e)
         {
@@ -179,8 +181,9 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
         }
     }
 
-    private async Task SendAsync(StoredMessage m, DestinationConfig destination, DestinationHealth health, bool probe)
+    private async Task SendAsync(OutboxLease lease, DestinationConfig destination, DestinationHealth health, bool probe)
     {
+        var m = lease.Message;
         DeliveryOutcome outcome;
         var started = time.GetUtcNow();
         var clock = Stopwatch.StartNew();
@@ -192,7 +195,7 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
         {
             // Nothing was judged: free the slot and the claim so neither leaks, then let the caller log it.
             health.Abandoned();
-            await store.ReleaseClaimsAsync([m.Id], CancellationToken.None);
+            await store.ReleaseAsync([lease], CancellationToken.None);
             throw;
         }
         var duration = clock.Elapsed;
@@ -201,7 +204,7 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
         if (outcome.Status == DeliveryStatus.Cancelled)
         {
             health.Abandoned();
-            await store.ReleaseClaimsAsync([m.Id], CancellationToken.None);
+            await store.ReleaseAsync([lease], CancellationToken.None);
             log.LogWarning("Delivery of message {MessageId} for event {EventId} was cut short by shutdown; it stays pending", m.Id, m.EventId);
             return;
         }
@@ -213,7 +216,7 @@ public sealed class DeliveryWorker(IBridgeStore store, DestinationSenders sender
             // Too old to wait any longer, whatever the destination's state: the sweep would end it, but it is in hand now.
             update = update with { Status = MessageStatus.Dead, DeadReason = $"undelivered after {Describe(destination.Retry.MaxAge)} (max_age); last: {update.LastError}" };
         }
-        await store.RecordAttemptAsync(attempt, update, CancellationToken.None);
+        await store.SettleAsync([new Settlement(lease, attempt, update)], CancellationToken.None);
         metrics.Attempted(destination.Name, attempt.Outcome, update.Status);
         Log(m, destination, outcome, update, probe, expired);
     }

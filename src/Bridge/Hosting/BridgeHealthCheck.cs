@@ -8,7 +8,7 @@ namespace Bridge.Hosting;
 /// <c>GET /healthz</c>: Unhealthy (503) while the store cannot commit, since then every event is refused; Degraded
 /// (still 200, so no orchestrator restarts a bridge that is waiting correctly) while a destination is paused or tripped.
 /// </summary>
-public sealed class BridgeHealthCheck(IBridgeStore store, DeliveryWorker worker) : IHealthCheck
+public sealed class BridgeHealthCheck(IStoreHealth store, DeliveryWorker worker) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

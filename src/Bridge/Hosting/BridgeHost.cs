@@ -5,6 +5,7 @@ using Bridge.Delivery;
 using Bridge.Ingest;
 using Bridge.Ingest.Limits;
 using Bridge.Mappings;
+using Bridge.Messages;
 using Bridge.Observability;
 using Bridge.Pipeline;
 using Bridge.Storage;
@@ -37,11 +38,18 @@ public static class BridgeHost
         services.AddSingleton(settings.Time ?? TimeProvider.System);
         services.AddSingleton(live);
         services.AddSingleton(sp => new MappingRunner(runtime.Config.MappingLimits, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<MessageMaker>();
         var env = settings.Environment ?? EnvInterpolator.FromProcess();
         services.AddSingleton(sp => new ConfigReloader(live, () => new ConfigSource(runtime.Config.FilePath, "").Load(env),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ConfigReloader>>(), settings.ReloadDebounce));
         if (settings.WatchConfig) services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         services.AddSingleton(sp => OpenStore(runtime.Config.Storage, settings, sp));
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Events);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Outbox);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Admin);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Retention);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Health);
+        services.AddSingleton<EventMapper>();
         services.AddSingleton<Signal>();
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
@@ -64,7 +72,7 @@ public static class BridgeHost
 
         var app = builder.Build();
         // Opened now, so a store that cannot be opened stops the start-up with its reason instead of failing requests.
-        app.Services.GetRequiredService<IBridgeStore>();
+        app.Services.GetRequiredService<BridgeStore>();
         app.UseEdge(runtime.Config.Server);
         app.UseSerilogRequestLogging();
         app.UseStatusCodePages();
@@ -80,13 +88,10 @@ public static class BridgeHost
         return app;
     }
 
-    private static IBridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
+    private static BridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
     {
-        var store = new SqliteBridgeStore(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteBridgeStore>>())
-        {
-            CommitObserved = services.GetRequiredService<BridgeMetrics>().Committed,
-        };
-        store.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var store = SqliteStore.Open(storage.Path, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<SqliteStore>>(),
+            services.GetRequiredService<BridgeMetrics>().Committed);
         return settings.WrapStore?.Invoke(store) ?? store;
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Bridge.Configuration;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -44,10 +43,7 @@ public static class HookBodyReader
         return (buffer.WrittenMemory, null);
     }
 
-    /// <summary>Parses a whole body; shared by the endpoint and <c>bridge try</c> so both judge a payload alike.</summary>
-    public static (JsonDocument? Document, BodyProblem? Problem) Parse(ReadOnlyMemory<byte> body) => Parse(body, IngestLimitsConfig.Default.MaxDepth);
-
-    /// <inheritdoc cref="Parse(ReadOnlyMemory{byte})"/>
+    /// <summary>Parses a whole body as one JSON object; <see cref="Events.EventReader"/> is its one caller, so every path judges a payload alike.</summary>
     public static (JsonDocument? Document, BodyProblem? Problem) Parse(ReadOnlyMemory<byte> body, int maxDepth)
     {
         // JSON text may start with a UTF-8 byte order mark (RFC 8259 lets parsers ignore it); the parser would not.

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Bridge.Configuration;
 using Bridge.Ingest.Auth;
 
@@ -7,13 +6,13 @@ namespace Bridge.Ingest;
 /// <summary>Why a hook request was not let in: the answer's status, title and detail, and the auth challenge if any.</summary>
 public sealed record HookRefusal(int Status, string Title, string Detail, string? Challenge = null);
 
-/// <summary>A request let in: its body as one JSON object (the caller disposes it), and the message id it claimed, if any.</summary>
-public sealed record HookAdmission(JsonDocument? Document, HookRefusal? Refusal, ReplayClaim? Claim = null);
+/// <summary>A request let in: its body's exact bytes (not yet read as JSON), and the message id it claimed, if any.</summary>
+public sealed record HookAdmission(ReadOnlyMemory<byte> Body, HookRefusal? Refusal, ReplayClaim? Claim = null);
 
 /// <summary>
 /// What a hook request must pass before its body is read as an event, cheapest first: the source's address
-/// allow-list, a credential of one of its methods, the body size, a valid signature over the exact bytes, and the
-/// JSON checks. The body is only parsed for authenticated senders.
+/// allow-list, a credential of one of its methods, the body size, and a valid signature over the exact bytes. The
+/// caller reads the body as JSON (<see cref="Events.EventReader"/>) only for authenticated senders.
 /// </summary>
 public sealed class HookGate(SourceAuthenticator authenticator)
 {
@@ -33,18 +32,11 @@ public sealed class HookGate(SourceAuthenticator authenticator)
             decision = authenticator.WithBody(source, http.Request, body);
             if (decision.Failure is { } late) return Refuse(decision, late);
         }
-
-        var (document, invalid) = HookBodyReader.Parse(body, limits.MaxDepth);
-        if (invalid is not null)
-        {
-            decision.Claim?.Release();
-            return Refuse(new HookRefusal(invalid.Status, invalid.Title, invalid.Detail));
-        }
-        return new HookAdmission(document, null, decision.Claim);
+        return new HookAdmission(body, null, decision.Claim);
     }
 
-    private static HookAdmission Refuse(HookRefusal refusal) => new(null, refusal);
+    private static HookAdmission Refuse(HookRefusal refusal) => new(default, refusal);
 
     private static HookAdmission Refuse(AuthDecision decision, AuthFailure failure) =>
-        new(null, new HookRefusal(failure.Status, failure.Title, failure.Detail, decision.Challenge));
+        new(default, new HookRefusal(failure.Status, failure.Title, failure.Detail, decision.Challenge));
 }

@@ -74,12 +74,14 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
         var console = new MappingConsole();
         var messages = new List<NtfyMessage>();
         var errors = new List<MappingError>();
-        // One deadline for the whole run; Jint's own timeout restarts at each Execute/Invoke.
-        using var deadline = new CancellationTokenSource(Limits.Timeout);
+        // One deadline for the whole run; Jint's own timeout restarts at each Execute/Invoke. It starts once the sandbox
+        // is built: that is the bridge's own bounded work, not the mapping's.
+        using var deadline = new CancellationTokenSource();
         var now = ctx.Now ?? _time.GetUtcNow();
         try
         {
             using var engine = MappingSandbox.Create(Limits, console, now, deadline.Token);
+            deadline.CancelAfter(Limits.Timeout);
             engine.Execute(mapping.Script);
             var map = MappingSandbox.FindMap(engine);
             // Jint's own default depth (64) is less than a body the bridge may accept (max_depth up to 256), and the

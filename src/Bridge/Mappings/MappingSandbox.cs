@@ -51,6 +51,7 @@ internal static class MappingSandbox
         });
         var maxChars = MaxStringLength(limits);
         SandboxGuards.Install(engine, new BoundedJson(engine, maxChars), maxChars);
+        CollectionGuards.Install(engine, maxChars);
         console?.Install(engine);
         engine.Execute(Helpers);
         return engine;

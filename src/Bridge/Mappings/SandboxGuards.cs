@@ -102,10 +102,15 @@ internal static class SandboxGuards
         double perMatch = text.Length + (double)dollars * s.Length;
         if (s.Length + (s.Length + 1d) * perMatch > maxChars)
         {
+            // Counting the matches runs natively per match: stop as soon as the result is known to be too long.
             var count = 0;
-            var counter = new ClrFunction(engine, "count", (_, _) => { count++; return JsString.Empty; }, 0, PropertyFlag.Configurable);
+            var counter = new ClrFunction(engine, "count", (_, _) =>
+            {
+                Refuse(name, s.Length + ++count * perMatch, maxChars);
+                if ((count & 1023) == 0) engine.Constraints.Check();
+                return JsString.Empty;
+            }, 0, PropertyFlag.Configurable);
             engine.Call(original, s, [Arg(args, 0), counter]);
-            Refuse(name, s.Length + count * perMatch, maxChars);
         }
         return engine.Call(original, s, [Arg(args, 0), text]);
     }
@@ -144,16 +149,19 @@ internal static class SandboxGuards
         }
     }
 
-    private delegate JsValue Guard(JsValue original, JsValue self, JsValue[] args);
+    internal delegate JsValue Guard(JsValue original, JsValue self, JsValue[] args);
 
-    private static void Wrap(Engine engine, ObjectInstance prototype, string name, int length, Guard guard)
+    /// <summary>Replaces <paramref name="target"/>'s method with <paramref name="guard"/>, which gets the original to call.</summary>
+    internal static void Wrap(Engine engine, ObjectInstance target, string name, int length, Guard guard) => Wrap(engine, target, name, name, length, guard);
+
+    internal static void Wrap(Engine engine, ObjectInstance target, JsValue key, string name, int length, Guard guard)
     {
-        var original = prototype.Get(name);
-        Define(prototype, name, new ClrFunction(engine, name, (self, args) => guard(original, self, args), length, PropertyFlag.Configurable));
+        var original = target.Get(key);
+        Define(target, key, new ClrFunction(engine, name, (self, args) => guard(original, self, args), length, PropertyFlag.Configurable));
     }
 
-    private static void Define(ObjectInstance target, string name, JsValue fn) =>
-        target.DefineOwnProperty(name, new PropertyDescriptor(fn, writable: true, enumerable: false, configurable: true));
+    private static void Define(ObjectInstance target, JsValue key, JsValue fn) =>
+        target.DefineOwnProperty(key, new PropertyDescriptor(fn, writable: true, enumerable: false, configurable: true));
 
     private static string ThisString(Engine engine, JsValue self)
     {
@@ -161,9 +169,9 @@ internal static class SandboxGuards
         return TypeConverter.ToString(self);
     }
 
-    private static JsValue Arg(JsValue[] args, int i) => i < args.Length ? args[i] : JsValue.Undefined;
+    internal static JsValue Arg(JsValue[] args, int i) => i < args.Length ? args[i] : JsValue.Undefined;
 
-    private static void Refuse(string name, double resultLength, int maxChars)
+    internal static void Refuse(string name, double resultLength, int maxChars)
     {
         if (resultLength > maxChars)
             throw new SandboxLimitException($"string length: {name} would build {resultLength:0} characters; at most {maxChars} are allowed");

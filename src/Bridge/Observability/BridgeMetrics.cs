@@ -54,7 +54,7 @@ public sealed class BridgeMetrics
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
 
     /// <summary>Reads queue depth and destination states at each scrape (the worker and the store exist only once the host is built).</summary>
-    public void WatchQueue(IBridgeStore store, DeliveryWorker worker, LiveRuntime live)
+    public void WatchQueue(IAdminStore store, DeliveryWorker worker, LiveRuntime live)
     {
         var factory = Metrics.WithCustomRegistry(Registry);
         var messages = factory.CreateGauge("bridge_messages", "Messages in the store, by destination and state (pending, delivered, dead).",

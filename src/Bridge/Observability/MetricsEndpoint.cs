@@ -7,7 +7,7 @@ public static class MetricsEndpoint
 {
     public static IEndpointConventionBuilder MapMetrics(this IEndpointRouteBuilder app, BridgeMetrics metrics)
     {
-        metrics.WatchQueue(app.ServiceProvider.GetRequiredService<Storage.IBridgeStore>(), app.ServiceProvider.GetRequiredService<Delivery.DeliveryWorker>(),
+        metrics.WatchQueue(app.ServiceProvider.GetRequiredService<Storage.IAdminStore>(), app.ServiceProvider.GetRequiredService<Delivery.DeliveryWorker>(),
             app.ServiceProvider.GetRequiredService<Configuration.LiveRuntime>());
         return MetricServerMiddlewareExtensions.MapMetrics(app, "/metrics", metrics.Registry).ExcludeFromDescription();
     }

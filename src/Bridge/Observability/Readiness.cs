@@ -18,7 +18,7 @@ public static class Readiness
     public static RouteHandlerBuilder MapReadiness(this IEndpointRouteBuilder app) =>
         app.MapGet("/readyz", Ready).WithTags("health");
 
-    private static Results<Ok<ReadyView>, JsonHttpResult<ReadyView>> Ready(IBridgeStore store, DeliveryWorker worker, LiveRuntime live)
+    private static Results<Ok<ReadyView>, JsonHttpResult<ReadyView>> Ready(IStoreHealth store, DeliveryWorker worker, LiveRuntime live)
     {
         var config = live.Current.Config;
         var health = worker.Destinations.ToDictionary(h => h.Name, StringComparer.Ordinal);

@@ -93,7 +93,8 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
                     tx.Release("w");
                     var failure = Unavailable(e);
                     failed = failure.Message;
-                    work.Fail(failure);
+                    // Told once the batch is settled, so a caller that hears of it finds LastFailure already saying so.
+                    work.Failure = failure;
                 }
                 ran++;
             }
@@ -104,7 +105,8 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             _log.LogError(e, "The store could not commit {Count} writes; nothing of them was kept", batch.Count);
             var failure = Unavailable(e);
             _lastFailure = failure.Message;
-            foreach (var work in batch) work.Fail(failure);
+            foreach (var work in batch) work.Failure = failure;
+            foreach (var work in batch) work.Complete();
             return;
         }
         // A committed change shows the store works again; a batch whose writes failed (a full disk) shows it does not.
@@ -125,12 +127,13 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     private abstract class WriteWork
     {
+        /// <summary>Why this work failed; null while it has not.</summary>
+        public Exception? Failure { get; set; }
+
         public abstract void Run(SqliteConnection connection, SqliteTransaction tx);
 
-        /// <summary>Resolves the caller's task; a work already failed stays failed.</summary>
+        /// <summary>Resolves the caller's task: with the result, or with <see cref="Failure"/>.</summary>
         public abstract void Complete();
-
-        public abstract void Fail(Exception e);
     }
 
     private sealed class WriteWork<T>(Func<SqliteConnection, SqliteTransaction, T> work) : WriteWork
@@ -143,8 +146,10 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
         public override void Run(SqliteConnection connection, SqliteTransaction tx) => _result = work(connection, tx);
 
-        public override void Complete() => _done.TrySetResult(_result);
-
-        public override void Fail(Exception e) => _done.TrySetException(e);
+        public override void Complete()
+        {
+            if (Failure is { } failure) _done.TrySetException(failure);
+            else _done.TrySetResult(_result);
+        }
     }
 }

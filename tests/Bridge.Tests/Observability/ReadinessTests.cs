@@ -32,7 +32,7 @@ public sealed class ReadinessTests
     [Fact]
     public async Task ReadyzIs503WhileTheStoreCannotCommit()
     {
-        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin, options: new TestHostOptions(WrapStore: s => new FailingStore(s)));
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin, options: new TestHostOptions(WrapStore: s => s with { Health = new FullDisk() }));
 
         var response = await bridge.Client.GetAsync("/readyz");
 
@@ -43,8 +43,8 @@ public sealed class ReadinessTests
     }
 
     /// <summary>A store whose last commit failed, as a full disk leaves it.</summary>
-    private sealed class FailingStore(Bridge.Storage.IBridgeStore inner) : ForwardingStore(inner)
+    private sealed class FullDisk : Bridge.Storage.IStoreHealth
     {
-        public override string? LastCommitFailure => "SQLite error 13: database or disk is full";
+        public string? LastCommitFailure => "SQLite error 13: database or disk is full";
     }
 }

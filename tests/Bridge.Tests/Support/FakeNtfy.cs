@@ -17,6 +17,9 @@ namespace Bridge.Tests.Support;
 /// <summary>One publish ntfy accepted: the JSON and the Authorization header it came with.</summary>
 public sealed record PublishedMessage(JsonElement Json, string? Authorization, string Path)
 {
+    /// <summary>The body exactly as received.</summary>
+    public byte[] Body { get; init; } = [];
+
     public string Topic => Json.GetProperty("topic").GetString()!;
     public string? Text(string field) => Json.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }
@@ -143,10 +146,11 @@ public sealed partial class FakeNtfy : IAsyncDisposable
             await Error(http, 400, 99999, $"fake ntfy: JSON was posted to {path} instead of the server root");
             return;
         }
+        var body = buffer.ToArray();
         JsonElement json;
         try
         {
-            json = JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
+            json = JsonDocument.Parse(body).RootElement.Clone();
         }
         catch (JsonException)
         {
@@ -158,7 +162,7 @@ public sealed partial class FakeNtfy : IAsyncDisposable
             await Error(http, 400, invalid.Code, invalid.Error);
             return;
         }
-        var published = new PublishedMessage(json, authorization, path);
+        var published = new PublishedMessage(json, authorization, path) { Body = body };
         _all.Add(published);
         _published.Writer.TryWrite(published);
         await Reply(http, 200, JsonSerializer.Serialize(new { id = "fake" + Requests, time = 1700000000, @event = "message", topic = published.Topic }));
