@@ -30,6 +30,11 @@ public static class ServeCommand
         }
 
         var urls = result.GetValue(Urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? runtime.Config.Server.Urls;
+        if (ListenCheck.FirstBusy(urls) is { } busy)
+        {
+            await Console.Error.WriteLineAsync($"error: cannot listen on {busy}: the address is already in use (is another bridge running?); stop that process, or choose another address with --urls or server.urls");
+            return 1;
+        }
         WebApplication app;
         try
         {

@@ -33,6 +33,18 @@ public sealed record ServerConfig(string Urls)
 
     /// <summary>Proxies whose <c>X-Forwarded-For</c> is believed. Empty (the default): the header is ignored.</summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
+    /// <summary>The URL senders and browsers reach the bridge at (behind a proxy, the proxy's); its host is allowed. Default none.</summary>
+    public Uri? PublicUrl { get; init; }
+
+    /// <summary>
+    /// The <c>Host</c> names requests may carry (<c>server.allowed_hosts</c>); others get 400, which stops DNS rebinding.
+    /// Default <see cref="LoopbackHosts"/> plus the host of <see cref="PublicUrl"/>.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = LoopbackHosts;
+
+    /// <summary>The names and addresses a client on the bridge's own machine reaches it by.</summary>
+    public static readonly IReadOnlyList<string> LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 }
 
 /// <summary>An ntfy server messages are delivered to.</summary>

@@ -23,7 +23,11 @@ public static class BridgeHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Config.BaseDirectory });
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        builder.WebHost.ConfigureKestrel(k => KestrelLimits.Apply(k.Limits, runtime.Config.Server.Limits));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            KestrelLimits.Apply(k.Limits, runtime.Config.Server.Limits);
+            k.ConfigureEndpointDefaults(ClientConnectionLimit.Attach);
+        });
         var live = new LiveRuntime(runtime);
         // Each host owns its logger rather than the process-wide static one, so hosts side by side (tests) keep their logs apart.
         builder.Services.AddSerilog(lc =>
@@ -74,6 +78,7 @@ public static class BridgeHost
         // Opened now, so a store that cannot be opened stops the start-up with its reason instead of failing requests.
         app.Services.GetRequiredService<BridgeStore>();
         app.UseEdge(runtime.Config.Server);
+        app.UseAllowedHosts(runtime.Config.Server);
         app.UseSerilogRequestLogging();
         app.UseStatusCodePages();
         app.UseRateLimiter();

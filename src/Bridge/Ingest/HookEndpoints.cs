@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Bridge.Configuration;
 using Bridge.Events;
+using Bridge.Ingest.Limits;
 using Bridge.Pipeline;
 using Bridge.Rules;
 using Bridge.Storage;
@@ -22,7 +23,7 @@ public static class HookEndpoints
     }
 
     private static async Task<Results<Accepted<HookAccepted>, ProblemHttpResult>> ReceiveAsync(
-        string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, ILoggerFactory loggers)
+        string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, ILoggerFactory loggers, RefusalLog refusals)
     {
         var log = loggers.CreateLogger(typeof(HookEndpoints).FullName!);
         var runtime = live.Current;
@@ -32,8 +33,9 @@ public static class HookEndpoints
         var admission = await gate.AdmitAsync(sourceConfig, runtime.Config.Server.Limits, http);
         if (admission.Refusal is { } refused)
         {
-            log.LogWarning("Refused a hook for {Source} from {RemoteIp}: {Reason}", source, http.Connection.RemoteIpAddress, refused.Detail);
+            refusals.Refused(http.Connection.RemoteIpAddress, source, refused.Detail);
             if (refused.Challenge is not null) http.Response.Headers.WWWAuthenticate = refused.Challenge;
+            if (refused.RetryAfter is { } wait) HookRateLimits.SetRetryAfter(http.Response, wait);
             return Problem(refused.Status, refused.Title, refused.Detail);
         }
 
@@ -44,7 +46,7 @@ public static class HookEndpoints
             var problem = reading.Problem!;
             // Not taken: a corrected resend of this message must not be refused as a replay.
             admission.Claim?.Release();
-            log.LogWarning("Refused a hook for {Source}: {Reason}", source, problem.Detail);
+            refusals.Refused(http.Connection.RemoteIpAddress, source, problem.Detail);
             return Problem(problem.Status, problem.Title, problem.Detail);
         }
         var verdicts = reading.Verdicts;
