@@ -112,7 +112,8 @@ public static partial class PlaygroundEndpoints
             messages.Add(new NewMessage(TestRule, i, destination, fitted!.Topic, body, MessageStatus.Pending, null, now, fitted.SequenceId));
         }
         var testEvent = trial.Event with { Id = id };
-        var accepted = await events.AcceptEventAsync(new NewEvent(testEvent, [], dedupeKey, now, TimeSpan.Zero), ct);
+        // Its one "matched" rule is the test's, so the store expects exactly the messages committed next.
+        var accepted = await events.AcceptEventAsync(new NewEvent(testEvent, [new RuleVerdict(TestRule, true, null)], dedupeKey, now, TimeSpan.Zero), ct);
         if (accepted.Status != AcceptStatus.Accepted) return Problem(503, "the store cannot take the test message right now");
         await events.CommitMappedAsync([new MappedRule(accepted.Seq, TestRule, messages, new MappingRunLog(TestRule, trial.MappingName, made.Logs, []))], now, ct);
         deliveries.Set();
@@ -156,8 +157,9 @@ public static partial class PlaygroundEndpoints
             ? PlaygroundPath.Compile(mappingName, loaded?.FilePath, script, runtime.Config.MappingLimits, out compileError)
             : loaded;
         var ctx = rule is not null
-            ? MappingContext.For(rule.Config, source) with { Now = now }
-            : new MappingContext(PlaygroundCase.TestDefaults, MappingTests.MappingTestRunner.DefaultTopic, PlaygroundCase.TestDefaults, e.Source, source.BaseUrl) { Now = now };
+            ? MappingContext.For(rule.Config, source, runtime.Config.Server.PublicUrl) with { Now = now }
+            : new MappingContext(PlaygroundCase.TestDefaults, MappingTests.MappingTestRunner.DefaultTopic, PlaygroundCase.TestDefaults, e.Source, source.BaseUrl)
+                { Now = now, PublicUrl = runtime.Config.Server.PublicUrl?.ToString() };
         return (new Trial(rule, mappingName, mapping, compileError, source, e, reading.Verdicts, ctx, body, storedKey ?? DedupeKeys.For(e, source.Format)), null);
     }
 
