@@ -27,7 +27,7 @@ function map(event, ctx) {
     // Loud whatever the Authentik rule said: a guessed admin password is worth waking up for.
     priority: 'urgent',
     tags: ['rotating_light', 'login_failed', 'admin'],
-    click: bridge.eventUrl(ctx, event),
+    click: bridge.links.event(event, ctx) || bridge.eventUrl(ctx, event),
     actions: [
       bridge.viewAction(`Open ${account}`, bridge.userUrl(ctx, event.user)),
       bridge.viewAction('Failed logins', bridge.adminUrl(ctx, '/events/log?search=action%3D%22login_failed%22')),

@@ -35,5 +35,7 @@ function map(event, ctx) {
     tags: ['key', 'admin'],       // "key" shows as 🔑 on the phone
     // With the source's base_url set, a button opens the user in Authentik's admin UI (null entries are dropped).
     actions: [bridge.viewAction('Open user', bridge.userUrl(ctx, user))].filter(Boolean),
+    // With server.public_url set, tapping the notification opens this event on the bridge's dashboard.
+    click: bridge.links.event(event, ctx),
   };
 }

@@ -101,6 +101,8 @@ interface BridgeContext {
   base_url: string | null;
   /** The time of this run, ISO-8601 UTC. Date.now() and new Date() show the same instant. */
   now: string;
+  /** The bridge's server.public_url, for links to its dashboard; null when not configured. */
+  public_url: string | null;
 }
 
 /** A button on the notification. At most three per message. */
@@ -157,6 +159,11 @@ interface BridgeHelpers {
   adminUrl(ctx: BridgeContext, path: string): string | null;
   /** The event in Authentik's event log; null without ctx.base_url. */
   eventUrl(ctx: BridgeContext, event: BridgeEvent): string | null;
+  /** Links to the bridge's dashboard; null without ctx.public_url (server.public_url). */
+  links: {
+    /** The event's page on the dashboard (/admin/events/{id}): its verdicts, mapping output and delivery attempts. */
+    event(event: BridgeEvent, ctx: BridgeContext): string | null;
+  };
   /** A user's page in the admin UI, from a user or a pk; null without ctx.base_url or a pk. */
   userUrl(ctx: BridgeContext, user: BridgeUser | { pk?: unknown } | string | number | null | undefined): string | null;
   /** ntfy priority from the Authentik severity: notice 3, warning 4, alert 5; otherwise fallback (3). */

@@ -24,6 +24,6 @@ function map(event, ctx) {
     message: lines.join('\n'),
     priority: warning ? 'high' : 'urgent',
     tags: warning ? ['warning', 'configuration_warning'] : ['rotating_light', 'configuration_error'],
-    click: bridge.eventUrl(ctx, event),
+    click: bridge.links.event(event, ctx) || bridge.eventUrl(ctx, event),
   };
 }

@@ -34,7 +34,7 @@ function map(event, ctx) {
     message: lines.join('\n') || 'No details were sent.',
     priority: bridge.priority(event.severity, 4),
     tags: ['x', event.action || 'exception'],
-    click: bridge.eventUrl(ctx, event),
+    click: bridge.links.event(event, ctx) || bridge.eventUrl(ctx, event),
   };
 }
 

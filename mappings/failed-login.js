@@ -28,6 +28,6 @@ function map(event, ctx) {
     // The Authentik rule's severity says how loud to be: notice → default, warning → high, alert → urgent.
     priority: bridge.priority(event.severity),
     tags: ['warning', 'login_failed'],
-    click: bridge.eventUrl(ctx, event),
+    click: bridge.links.event(event, ctx) || bridge.eventUrl(ctx, event),
   };
 }

@@ -40,7 +40,7 @@ function map(event, ctx) {
     message: lines.join('\n'),
     priority: event.action === 'model_deleted' ? 'high' : 'default',
     tags: [change.tag, event.action],
-    click: bridge.eventUrl(ctx, event),
+    click: bridge.links.event(event, ctx) || bridge.eventUrl(ctx, event),
   };
 }
 

@@ -25,6 +25,6 @@ function map(event, ctx) {
     message: lines.join('\n'),
     priority: bridge.priority(event.severity, 4),
     tags: ['no_entry', 'suspicious_request'],
-    click: bridge.eventUrl(ctx, event),
+    click: bridge.links.event(event, ctx) || bridge.eventUrl(ctx, event),
   };
 }

@@ -29,7 +29,10 @@ public static class PlaygroundCase
             y.Append("mapping: ").Append(Quote(trial.MappingName)).Append('\n');
             if (trial.Source.Format == SourceFormat.Json) y.Append("format: json\n");
             if (trial.Source.ActionPath is { } actionPath) y.Append("action_field: ").Append(Quote(actionPath)).Append('\n');
-            if (trial.Source.BaseUrl is { } baseUrl) y.Append("ctx: { base_url: ").Append(Quote(baseUrl)).Append(" }\n");
+            var ctx = new List<string>();
+            if (trial.Context.BaseUrl is { } baseUrl) ctx.Add("base_url: " + Quote(baseUrl));
+            if (trial.Context.PublicUrl is { } publicUrl) ctx.Add("public_url: " + Quote(publicUrl));
+            if (ctx.Count > 0) y.Append("ctx: { ").Append(string.Join(", ", ctx)).Append(" }\n");
         }
         y.Append("now: ").Append(Quote(trial.Context.Now!.Value.ToString("O", CultureInfo.InvariantCulture))).Append('\n');
         y.Append("cases:\n");

@@ -67,11 +67,11 @@ public static partial class PlaygroundEndpoints
         if (trial.Mapping is null) errors.Add(CompileError(trial.CompileError!));
         else
         {
-            var (outcome, json) = PlaygroundPath.Map(maker, trial.Mapping, trial.Event, trial.Context, trial.DedupeKey);
-            console.AddRange(outcome.Logs);
-            errors.AddRange(outcome.Errors.Select(e => new PlaygroundError(e.Kind, e.Message, e.Line, e.Column, e.ToString())));
+            var (made, json) = PlaygroundPath.Map(maker, trial.Mapping, trial.Event, trial.Context, trial.DedupeKey);
+            console.AddRange(made.Logs);
+            errors.AddRange(made.Errors.Select(e => new PlaygroundError(e.Kind, e.Message, e.Line, e.Column, e.ToString())));
             messages.AddRange(json);
-            dropped = outcome.Dropped;
+            dropped = made.Dropped;
         }
         var verdicts = trial.Verdicts.Select(v => new PlaygroundVerdict(v.Rule, v.Matched, v.Reason)).ToList();
         return TypedResults.Ok(new PlaygroundResult(trial.Rule?.Name, trial.MappingName, trial.Event.Source,
@@ -79,8 +79,8 @@ public static partial class PlaygroundEndpoints
             PlaygroundCase.Yaml(trial, request.Script is not null, messages, dropped, errors)));
     }
 
-    private static async Task<Results<Accepted<PlaygroundSent>, ProblemHttpResult>> SendAsync(PlaygroundRequest request, LiveRuntime live, IAdminStore store, IEventLog events,
-        MessageMaker maker, Signal deliveries, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<Results<Accepted<PlaygroundSent>, ProblemHttpResult>> SendAsync(PlaygroundRequest request, LiveRuntime live, IAdminStore store,
+        IEventLog events, MessageMaker maker, Signal deliveries, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Topic) || request.Topic != request.ConfirmTopic)
             return Problem(400, "name the topic to send to in both 'topic' and 'confirm_topic': a test message goes out only where it was confirmed");
@@ -91,25 +91,30 @@ public static partial class PlaygroundEndpoints
         var destination = trial.Rule?.Config.Destination ?? (runtime.Config.Destinations.Count == 1 ? runtime.Config.Destinations.Keys.First() : null);
         if (destination is null) return Problem(400, "pick a rule: it says which destination the test goes to");
         if (trial.Mapping is null) return Problem(422, $"the mapping does not compile: {trial.CompileError}");
-        var (outcome, json) = PlaygroundPath.Map(maker, trial.Mapping, trial.Event, trial.Context, trial.DedupeKey);
-        if (outcome.Errors.Count > 0) return Problem(422, $"the mapping failed, nothing was sent: {outcome.Errors[0]}");
-        if (json.Count == 0) return Problem(422, "the mapping returned nothing, so there is nothing to send");
-
         var now = time.GetUtcNow();
         var id = "test-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
+        var dedupeKey = "playground:" + id;
+        var (made, json) = PlaygroundPath.Map(maker, trial.Mapping, trial.Event, trial.Context with { Topic = request.Topic }, dedupeKey);
+        if (made.Errors.Count > 0) return Problem(422, $"the mapping failed, nothing was sent: {made.Errors[0]}");
+        if (json.Count == 0) return Problem(422, "the mapping returned nothing, so there is nothing to send");
+
         var messages = new List<NewMessage>();
         for (var i = 0; i < json.Count; i++)
         {
             var node = JsonNode.Parse(json[i].GetRawText())!.AsObject();
             node["topic"] = request.Topic;
             using var doc = JsonDocument.Parse(node.ToJsonString());
+            // The mapping may name its own topic: the test goes only where it was confirmed, checked as any topic is.
             var checkedMessage = MessageNormalizer.Normalize(doc.RootElement, null);
             if (checkedMessage.Message is not { } message) return Problem(400, $"the topic cannot be used: {string.Join("; ", checkedMessage.Errors)}");
-            messages.Add(new NewMessage(TestRule, i, destination, message.Topic, NtfyMessageJson.ToUtf8(message), MessageStatus.Pending, null, now));
+            var (fitted, body, error) = MessageNormalizer.Fit(message);
+            if (error is not null) return Problem(422, $"the message does not fit: {error.Message}");
+            messages.Add(new NewMessage(TestRule, i, destination, fitted!.Topic, body, MessageStatus.Pending, null, now, fitted.SequenceId));
         }
         var testEvent = trial.Event with { Id = id };
-        var accepted = await events.AcceptMappedAsync(new NewEvent(testEvent, [], "playground:" + id, now, TimeSpan.Zero), messages,
-            new MappingRunLog(TestRule, trial.MappingName, outcome.Logs, []), ct);
+        // Committed processed, with its messages, in one transaction: the processor never sees it.
+        var accepted = await events.AcceptMappedAsync(new NewEvent(testEvent, [], dedupeKey, now, TimeSpan.Zero), messages,
+            new MappingRunLog(TestRule, trial.MappingName, made.Logs, []), ct);
         if (accepted.Status != AcceptStatus.Accepted) return Problem(503, "the store cannot take the test message right now");
         deliveries.Set();
         loggers.CreateLogger(typeof(PlaygroundEndpoints).FullName!).LogInformation(
@@ -125,7 +130,7 @@ public static partial class PlaygroundEndpoints
         var rule = request.Rule is { Length: > 0 } ruleName ? runtime.Rules.Find(ruleName) : null;
         if (request.Rule is { Length: > 0 } && rule is null) return (null, Problem(400, $"no rule named '{request.Rule}'"));
         byte[] body;
-        string? dedupeKey = null;
+        string? storedKey = null;
         var sourceName = request.Source is { Length: > 0 } named ? named : rule?.Config.Match.Source is [var only] ? only : null;
         if (request.Event is { Length: > 0 } eventId)
         {
@@ -136,7 +141,7 @@ public static partial class PlaygroundEndpoints
             var stored = found[0];
             body = stored.Body;
             // The stored event's key, so the sequence_id shown is the one serve gave its messages.
-            dedupeKey = stored.DedupeKey;
+            storedKey = stored.DedupeKey;
             sourceName ??= stored.Source;
         }
         else if (request.Body is { Length: > 0 } pasted) body = Encoding.UTF8.GetBytes(pasted);
@@ -145,8 +150,9 @@ public static partial class PlaygroundEndpoints
         if (sourceName is null || !runtime.Config.Sources.TryGetValue(sourceName, out var source))
             return (null, Problem(400, $"say which source the body arrives on ('source': one of {string.Join(", ", runtime.Config.Sources.Keys)})"));
 
-        var (e, verdicts, problem) = PlaygroundPath.Read(runtime, source, body, time);
-        if (e is null) return (null, Problem(422, problem!));
+        var now = time.GetUtcNow();
+        var reading = PlaygroundPath.Read(runtime, source, body, now, stored: storedKey is not null);
+        if (reading.Event is not { } e) return (null, Problem(reading.Problem!.Status, $"{reading.Problem.Detail} (the bridge would answer {reading.Problem.Status})"));
 
         var mappingName = request.Mapping is { Length: > 0 } m ? m : rule?.Config.Mapping ?? CompiledMapping.DefaultName;
         var loaded = mappingName == CompiledMapping.DefaultName ? MappingCatalog.Default : runtime.Mappings.Find(mappingName);
@@ -155,11 +161,11 @@ public static partial class PlaygroundEndpoints
         var mapping = request.Script is { } script
             ? PlaygroundPath.Compile(mappingName, loaded?.FilePath, script, runtime.Config.MappingLimits, out compileError)
             : loaded;
-        var now = time.GetUtcNow();
         var ctx = rule is not null
-            ? new MappingContext(rule.Name, rule.Config.Topic, rule.Config.Destination, e.Source, source.BaseUrl) { Now = now }
-            : new MappingContext(PlaygroundCase.TestDefaults, MappingTests.MappingTestRunner.DefaultTopic, PlaygroundCase.TestDefaults, e.Source, source.BaseUrl) { Now = now };
-        return (new Trial(rule, mappingName, mapping, compileError, source, e, verdicts, ctx, body, dedupeKey ?? DedupeKeys.For(e, source.Format)), null);
+            ? MappingContext.For(rule.Config, source, runtime.Config.Server.PublicUrl) with { Now = now }
+            : new MappingContext(PlaygroundCase.TestDefaults, MappingTests.MappingTestRunner.DefaultTopic, PlaygroundCase.TestDefaults, e.Source, source.BaseUrl)
+                { Now = now, PublicUrl = runtime.Config.Server.PublicUrl?.ToString() };
+        return (new Trial(rule, mappingName, mapping, compileError, source, e, reading.Verdicts, ctx, body, storedKey ?? DedupeKeys.For(e, source.Format)), null);
     }
 
     private static PlaygroundError CompileError(string text)
@@ -180,5 +186,6 @@ public static partial class PlaygroundEndpoints
 
 /// <summary>Everything one playground run needs, resolved from the request.</summary>
 /// <param name="Mapping">The compiled mapping; null when the edited script does not compile (<paramref name="CompileError"/> says why).</param>
+/// <param name="DedupeKey">The key serve stores the event under (the stored one's, for a stored event), so each <c>sequence_id</c> is the one serve sends.</param>
 public sealed record Trial(CompiledRule? Rule, string MappingName, CompiledMapping? Mapping, string? CompileError, SourceConfig Source, BridgeEvent Event,
     IReadOnlyList<RuleVerdict> Verdicts, MappingContext Context, byte[] Body, string DedupeKey);

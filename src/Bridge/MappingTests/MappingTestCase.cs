@@ -31,7 +31,8 @@ public sealed record MappingTestCase(
 public sealed record MappingTestSource(string? Name, SourceFormat? Format, string? ActionField);
 
 /// <summary>Overrides for what the mapping sees as <c>ctx</c>; null keeps the rule's (or the test default).</summary>
-public sealed record MappingTestContext(string? Rule, string? Topic, string? Destination, string? BaseUrl);
+/// <param name="PublicUrl">The bridge's <c>server.public_url</c>, for <c>bridge.links.event</c>.</param>
+public sealed record MappingTestContext(string? Rule, string? Topic, string? Destination, string? BaseUrl, string? PublicUrl);
 
 /// <summary>What the case expects: messages (a subset of each message's fields), nothing at all, or an error.</summary>
 /// <param name="Messages">One expected message (a JSON object) or several (an array, in order); null when not given.</param>

@@ -15,7 +15,7 @@ public static class MappingTestReader
     private static readonly string[] SharedKeys = ["mapping", "rule", "source", "format", "action_field", "ctx", "now"];
     private static readonly string[] FileKeys = [.. SharedKeys, "cases"];
     private static readonly string[] CaseKeys = ["name", "payload", .. SharedKeys, "expect", "dropped", "error", "logs"];
-    private static readonly string[] CtxKeys = ["rule", "topic", "destination", "base_url"];
+    private static readonly string[] CtxKeys = ["rule", "topic", "destination", "base_url", "public_url"];
 
     public static MappingTestFile Read(string path)
     {
@@ -86,7 +86,7 @@ public static class MappingTestReader
         };
         source = new MappingTestSource(Text(node, "source", problems) ?? source.Name, parsed, Text(node, "action_field", problems) ?? source.ActionField);
 
-        var ctx = inherited?.Ctx ?? new MappingTestContext(null, null, null, null);
+        var ctx = inherited?.Ctx ?? new MappingTestContext(null, null, null, null, null);
         switch (Find(node, "ctx"))
         {
             case YamlMappingNode c:
@@ -95,7 +95,8 @@ public static class MappingTestReader
                     Override(c, "rule", ctx.Rule, problems),
                     Override(c, "topic", ctx.Topic, problems),
                     Override(c, "destination", ctx.Destination, problems),
-                    Override(c, "base_url", ctx.BaseUrl, problems));
+                    Override(c, "base_url", ctx.BaseUrl, problems),
+                    Override(c, "public_url", ctx.PublicUrl, problems));
                 break;
             case null:
                 break;

@@ -56,7 +56,7 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
             if (mapping is null) return MappingTestResult.Broken(c, subject, error!);
             // No rule runs it: the context is a stand-in rule's, as `bridge try --mapping` makes one.
             var standIn = new RuleConfig("test", new MatchSpec(), null, c.Mapping, "test", DefaultTopic, false, "test");
-            outcomes.Add(_maker.Make(mapping, e, Adjust(MappingContext.For(standIn, source), c), dedupeKey));
+            outcomes.Add(_maker.Make(mapping, e, Adjust(MappingContext.For(standIn, source, runtime?.Config.Server.PublicUrl), c), dedupeKey));
         }
         else
         {
@@ -70,7 +70,7 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
                     notes.Add($"rule {r.Name} did not match: {verdicts[i].Reason}");
                     continue;
                 }
-                outcomes.Add(_maker.Make(runtime, r, e, dedupeKey, Adjust(MappingContext.For(r.Config, source), c)));
+                outcomes.Add(_maker.Make(runtime, r, e, dedupeKey, Adjust(MappingContext.For(r.Config, source, runtime.Config.Server.PublicUrl), c)));
             }
         }
 
@@ -155,6 +155,7 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
         Topic = c.Ctx.Topic ?? ctx.Topic,
         Destination = c.Ctx.Destination ?? ctx.Destination,
         BaseUrl = c.Ctx.BaseUrl ?? ctx.BaseUrl,
+        PublicUrl = c.Ctx.PublicUrl ?? ctx.PublicUrl,
         Now = c.Now,
     };
 

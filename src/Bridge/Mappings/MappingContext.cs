@@ -12,14 +12,18 @@ public sealed record MappingContext(string Rule, string? Topic, string Destinati
     /// </summary>
     public DateTimeOffset? Now { get; init; }
 
+    /// <summary>The bridge's <c>server.public_url</c>, for links to its dashboard (<c>bridge.links.event</c>); null when not set.</summary>
+    public string? PublicUrl { get; init; }
+
     /// <summary>
     /// The <c>ctx</c> of <paramref name="rule"/>'s mapping for an event that arrived on <paramref name="source"/>. Made
     /// here only, so <c>serve</c>, <c>bridge try</c> and <c>bridge test</c> hand a mapping the same context.
     /// </summary>
-    public static MappingContext For(RuleConfig rule, SourceConfig source)
+    /// <param name="publicUrl">The bridge's <c>server.public_url</c>; null without one (or without a config).</param>
+    public static MappingContext For(RuleConfig rule, SourceConfig source, Uri? publicUrl)
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(source);
-        return new(rule.Name, rule.Topic, rule.Destination, source.Name, source.BaseUrl);
+        return new(rule.Name, rule.Topic, rule.Destination, source.Name, source.BaseUrl) { PublicUrl = publicUrl?.ToString() };
     }
 }

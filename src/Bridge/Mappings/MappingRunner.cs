@@ -161,6 +161,7 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
             w.WriteString("destination", ctx.Destination);
             w.WriteString("source", ctx.Source);
             w.WriteString("base_url", ctx.BaseUrl);
+            w.WriteString("public_url", ctx.PublicUrl);
             // ISO-8601 in UTC with milliseconds, as Date.prototype.toISOString writes it, so `new Date(ctx.now)` round-trips.
             w.WriteString("now", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
             w.WriteEndObject();

@@ -126,7 +126,7 @@ function fromJsonWebhook(event, ctx) {
     message: clip(JSON.stringify(event.raw), 1000),
     priority: PRIORITY[event.severity] || 3,
     tags: ['bell'],
-    click: null,
+    click: bridge.links.event(event, ctx),
   };
 }
 
@@ -162,6 +162,6 @@ function map(event, ctx) {
     message: lines.join('\n'),
     priority: PRIORITY[event.severity] || 3,
     tags,
-    click: eventLink(ctx.base_url, event.id),
+    click: bridge.links.event(event, ctx) || eventLink(ctx.base_url, event.id),
   };
 }

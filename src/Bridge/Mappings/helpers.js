@@ -86,6 +86,16 @@
     },
 
     /** The event in Authentik's event log (the log itself when the id is one the bridge made); null without ctx.base_url. */
+    /** Links to the bridge's own dashboard; null without server.public_url (ctx.public_url). */
+    links: {
+      /** The event's page on the dashboard, /admin/events/{id}, where its verdicts, output and attempts are. */
+      event(event, ctx) {
+        const url = ctx && ctx.public_url ? String(ctx.public_url).replace(/\/+$/, '') : '';
+        const id = text(event && event.id);
+        return url && id ? `${url}/admin/events/${encodeURIComponent(id)}` : null;
+      },
+    },
+
     eventUrl(ctx, event) {
       const id = uuid(event && event.id);
       // Authentik's event ids are version 4 UUIDs; the bridge makes version 7 ones for bodies without an id.

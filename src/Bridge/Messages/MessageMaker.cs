@@ -23,7 +23,7 @@ public sealed class MessageMaker(MappingRunner runner)
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(e);
-        return Make(runtime, rule, e, dedupeKey, MappingContext.For(rule.Config, runtime.Config.Sources[e.Source]));
+        return Make(runtime, rule, e, dedupeKey, MappingContext.For(rule.Config, runtime.Config.Sources[e.Source], runtime.Config.Server.PublicUrl));
     }
 
     /// <summary>As <see cref="Make(BridgeRuntime, CompiledRule, BridgeEvent, string)"/>, with a <c>ctx</c> a test case changed.</summary>

@@ -1,5 +1,4 @@
 using Bridge.Messages;
-using Bridge.Observability;
 using Bridge.Storage;
 
 namespace Bridge.Pipeline;
@@ -9,7 +8,7 @@ namespace Bridge.Pipeline;
 /// to commit (a dead one, with the reason, for each error) and the mapping's log. Thread-safe: the processor runs many
 /// at once. The unit the processor schedules and commits.
 /// </summary>
-public sealed class EventMapper(MessageMaker maker, TimeProvider time, BridgeMetrics metrics, ILogger<EventMapper> log)
+public sealed class EventMapper(MessageMaker maker, ILogger<EventMapper> log)
 {
     /// <summary>Mapping runs the sandbox allows at once (<c>mapping_limits.max_concurrency</c>).</summary>
     public int MaxConcurrency => maker.MaxConcurrency;
@@ -36,9 +35,7 @@ public sealed class EventMapper(MessageMaker maker, TimeProvider time, BridgeMet
         MadeMessages made;
         try
         {
-            var started = time.GetTimestamp();
             made = maker.Make(runtime, rule, e, pending.DedupeKey);
-            metrics.MappingRan(rule.Name, time.GetElapsedTime(started), made.Errors.Count > 0);
         }
         catch (Exception ex)
         {

@@ -112,7 +112,9 @@ public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal d
         MappedRule result;
         try
         {
+            var started = time.GetTimestamp();
             result = mapper.Map(run.Event, run.Rule, now);
+            metrics.MappingRan(run.Rule, time.GetElapsedTime(started), result.Log is { Errors.Count: > 0 });
         }
         catch (Exception e)
         {
