@@ -51,6 +51,8 @@ interface AuthentikContext {
   diff?: Record<string, { previous_value?: unknown; new_value?: unknown }>;
   /** update_available: the new release. */
   new_version?: string;
+  /** update_available: the address of the release notes (the notification itself carries no hyperlink). */
+  changelog?: string;
   /** impersonation_started: why (when the admin gave a reason). */
   reason?: string;
   /** policy_exception, property_mapping_exception, system_exception: the Python traceback or error. */
@@ -167,8 +169,8 @@ interface BridgeHelpers {
   humanize(action: string | null | undefined): string;
   /** 32 hex digits → the dashed UUID Authentik's UI uses; null when the value is no UUID. */
   uuid(id: string | null | undefined): string | null;
-  /** The Authentik event as the body carried it (user.on_behalf_of, brand…); null for other bodies. */
-  authentikEvent(event: BridgeEvent): { user?: { pk?: number; username?: string; email?: string; on_behalf_of?: { pk?: number; username?: string; email?: string } }; [key: string]: any } | null;
+  /** The Authentik event as the body carried it: user.on_behalf_of (during an impersonation the user is the administrator and this the account acted as), user.is_anonymous, brand…; null for other bodies. */
+  authentikEvent(event: BridgeEvent): { user?: { pk?: number; username?: string; email?: string; is_anonymous?: boolean; on_behalf_of?: { pk?: number; username?: string; email?: string } }; [key: string]: any } | null;
 }
 
 declare const bridge: BridgeHelpers;

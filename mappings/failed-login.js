@@ -10,8 +10,8 @@
 /** @param {BridgeEvent} event @param {BridgeContext} ctx @returns {MapResult} */
 function map(event, ctx) {
   const context = event.context || {};
-  // Authentik records the name that was typed in context.username; the event's user is AnonymousUser then.
-  // The default transport body only carries the event user.
+  // Authentik records the name that was typed in context.username. Since 2024.8 the event's user is the account
+  // of that name (AnonymousUser only when no account has it); the default transport body carries only that user.
   const attempted = context.username || event.user?.username || 'unknown user';
   const where = bridge.place(event);
 

@@ -1,7 +1,9 @@
 // @ts-check
 /// <reference path="bridge.d.ts" />
-// An administrator started or stopped impersonating a user. Authentik records the event as the impersonated
-// user, with the administrator in user.on_behalf_of (not normalised by the bridge, so read from the raw event).
+// An administrator started or stopped impersonating a user. Authentik records the administrator as the event's
+// user and the impersonated account in user.on_behalf_of, on impersonation_started and on every event made
+// during the impersonation; impersonation_ended has the administrator alone (the session no longer names the
+// account). on_behalf_of is not normalised by the bridge, so it is read from the raw event.
 //   - name: impersonation
 //     match: { action: [impersonation_started, impersonation_ended] }
 //     mapping: impersonation.js
@@ -11,11 +13,13 @@
 /** @param {BridgeEvent} event @param {BridgeContext} ctx @returns {MapResult} */
 function map(event, ctx) {
   const started = event.action !== 'impersonation_ended';
-  const raw = bridge.authentikEvent(event);
-  const admin = raw?.user?.on_behalf_of?.username;
-  const target = event.user?.username || 'a user';
-  // Without on_behalf_of (older releases, the default body) the event user is all there is.
-  const subject = admin ? `${admin} ${started ? 'is now acting as' : 'stopped acting as'} ${target}` : `${target}: impersonation ${started ? 'started' : 'ended'}`;
+  const admin = event.user?.username || 'An administrator';
+  const target = bridge.authentikEvent(event)?.user?.on_behalf_of;
+  const targetName = target?.username;
+
+  let subject;
+  if (started) subject = targetName ? `${admin} is now acting as ${targetName}` : `${admin} started impersonating a user`;
+  else subject = `${admin} stopped impersonating`;
 
   const lines = [`${subject}.`];
   const reason = event.context?.reason;
@@ -23,11 +27,12 @@ function map(event, ctx) {
   if (event.client_ip) lines.push(`IP: ${event.client_ip}`);
 
   return {
-    title: started ? `Impersonation started: ${target}` : `Impersonation ended: ${target}`,
+    title: started ? `Impersonation started: ${admin}` : `Impersonation ended: ${admin}`,
     message: lines.join('\n'),
     // Starting is what needs eyes on it; the end only closes the story.
     priority: started ? 'high' : 'low',
     tags: ['detective', event.action || 'impersonation'],
-    actions: [bridge.viewAction(`Open ${target}`, bridge.userUrl(ctx, event.user))].filter(Boolean),
+    // The account being acted as is the one to look at; the administrator when it is not known.
+    actions: [bridge.viewAction(targetName ? `Open ${targetName}` : `Open ${admin}`, bridge.userUrl(ctx, target || event.user))].filter(Boolean),
   };
 }

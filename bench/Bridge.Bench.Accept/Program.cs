@@ -57,7 +57,7 @@ async Task<(double PerSecond, double P50, double P99, double WritesPerCommit)> R
 
         // Warm-up: JIT, connection pool, SQLite pages.
         await LoadAsync(client, concurrency, TimeSpan.FromSeconds(1), 1_000_000);
-        var store = (SqliteBridgeStore)app.Services.GetRequiredService<IBridgeStore>();
+        var store = (SqliteStore)app.Services.GetRequiredService<BridgeStore>().Engine;
         var (commitsBefore, writesBefore) = store.CommitStats;
         var clock = Stopwatch.StartNew();
         var latencies = await LoadAsync(client, concurrency, duration, 0);

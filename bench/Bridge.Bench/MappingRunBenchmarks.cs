@@ -37,7 +37,7 @@ public class MappingRunBenchmarks
         var root = RepositoryRoot();
         using var body = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, "samples", "payloads", "authentik", "event-login-failed.json")));
         var source = new SourceConfig("authentik", SourceFormat.Authentik, [], true, null, "https://auth.example.com");
-        _event = EventNormalizer.Normalize(source, body.RootElement, TimeProvider.System).Event!;
+        _event = EventNormalizer.Normalize(source, body.RootElement, TimeProvider.System.GetUtcNow()).Event!;
         _eventJson = EventJson.ToUtf8(_event);
         _default = MappingCatalog.Default;
         var errors = new List<ConfigError>();

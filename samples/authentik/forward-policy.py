@@ -2,7 +2,7 @@
 # Paste into Customization > Policies > Create > Expression Policy, then bind it to the rule.
 # It passes for the events the sample rules (samples/bridge.yaml) look at, so Authentik does not post
 # every model_updated of every object. The bridge still decides what reaches your phone.
-FORWARD = {"login", "login_failed", "configuration_error"}
+FORWARD = {"login", "login_failed", "configuration_error", "impersonation_started", "impersonation_ended", "update_available"}
 MODELS = {"authentik_core.user", "authentik_core.group"}
 
 event = request.context.get("event")

@@ -14,6 +14,7 @@ compared with PyYAML's as one more check.
 from __future__ import annotations
 
 import glob
+import ipaddress
 import json
 import re
 import sys
@@ -25,6 +26,9 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / "samples" / "docker" / ".env.example"
+SETUP_GUIDE = ROOT / "docs" / "setup.md"
+SYSTEMD_UNIT = ROOT / "samples" / "systemd" / "bridge.service"
+PUBLISH_PROFILE = ROOT / "src" / "Bridge" / "Properties" / "PublishProfiles" / "linux-x64-single-file.pubxml"
 BUILD_IMAGE = "mcr.microsoft.com/dotnet/sdk:10.0"
 RUNTIME_IMAGE = "mcr.microsoft.com/dotnet/aspnet:10.0"
 EXPECTED_SERVICES = ("bridge", "ntfy")
@@ -574,6 +578,8 @@ def check_compose(report: Report, env: dict[str, str]) -> None:
                      f"add a '{var}=' line to {ENV_EXAMPLE.relative_to(ROOT)}")
 
     check_bridge_config(report, services.get("bridge") or {}, env)
+    check_ntfy_pacing(report, compose)
+    check_docs_agree(report, compose, env)
 
 
 def check_bridge_config(report: Report, bridge: dict, env: dict[str, str]) -> None:
@@ -612,10 +618,143 @@ def check_bridge_config(report: Report, bridge: dict, env: dict[str, str]) -> No
                      "add it to the bridge service's environment:")
 
 
+def _environment(service: dict) -> dict[str, str]:
+    environment = service.get("environment") or {}
+    if isinstance(environment, dict):
+        return {str(k): "" if v is None else str(v) for k, v in environment.items()}
+    return dict(e.split("=", 1) if "=" in e else (e, "") for e in environment)
+
+
+def compose_subnets(compose: dict) -> list:
+    """The subnets given to the Compose networks, parsed; unparseable ones are skipped (reported elsewhere)."""
+    found = []
+    for network in (compose.get("networks") or {}).values():
+        for config in ((network or {}).get("ipam") or {}).get("config") or []:
+            try:
+                found.append(ipaddress.ip_network(str((config or {}).get("subnet")), strict=True))
+            except ValueError:
+                pass
+    return found
+
+
+def check_ntfy_pacing(report: Report, compose: dict) -> None:
+    """ntfy must not throttle the bridge: a fixed subnet, exempted by address (ntfy resolves names only at start)."""
+    services = compose.get("services") or {}
+    ntfy = services.get("ntfy") or {}
+    default = ((compose.get("networks") or {}).get("default") or {})
+    subnets = compose_subnets({"networks": {"default": default}})
+    if not report.check(len(subnets) == 1, "the default Compose network has one fixed subnet",
+                        "give networks.default.ipam.config a single valid subnet (CIDR)"):
+        return
+    subnet = subnets[0]
+    for name in EXPECTED_SERVICES:
+        networks = (services.get(name) or {}).get("networks")
+        on_default = networks is None or "default" in networks
+        report.check(on_default, f"{name} is on the default network ({subnet})", f"networks: {networks}")
+    env = _environment(ntfy)
+    exempt = [h.strip() for h in env.get("NTFY_VISITOR_REQUEST_LIMIT_EXEMPT_HOSTS", "").split(",") if h.strip()]
+    parsed = []
+    for host in exempt:
+        try:
+            parsed.append(ipaddress.ip_network(host, strict=False))
+        except ValueError:
+            report.check(False, f"ntfy exempt host {host} is an address or CIDR",
+                         "ntfy resolves host names once, at start, before the bridge's container exists")
+    report.check(any(subnet.subnet_of(n) for n in parsed if n.version == subnet.version),
+                 f"NTFY_VISITOR_REQUEST_LIMIT_EXEMPT_HOSTS covers the Compose subnet {subnet}",
+                 f"exempt hosts are {exempt or 'unset'}")
+    report.check("NTFY_BEHIND_PROXY" in env, "ntfy sets NTFY_BEHIND_PROXY (a reverse proxy is expected in front)",
+                 "without it every phone behind the proxy shares one address's limits")
+    report.check("NTFY_UPSTREAM_BASE_URL" in env, "ntfy passes NTFY_UPSTREAM_BASE_URL (iOS instant delivery)",
+                 "add NTFY_UPSTREAM_BASE_URL: ${NTFY_UPSTREAM_BASE_URL:-}")
+
+
+def check_docs_agree(report: Report, compose: dict, env: dict[str, str]) -> None:
+    """What docs/setup.md tells the reader matches the files: ports, volumes, config path, subnet, ntfy settings."""
+    if not report.check(SETUP_GUIDE.exists(), "docs/setup.md exists", "missing"):
+        return
+    guide = SETUP_GUIDE.read_text()
+    services = compose.get("services") or {}
+    for name, service in services.items():
+        for port in (service or {}).get("ports") or []:
+            host = str(port).rsplit(":", 1)[0]
+            report.check(host in guide, f"docs/setup.md gives {name}'s published address {host}",
+                         f"the guide never says {host}")
+        for volume in (service or {}).get("volumes") or []:
+            source = str(volume).split(":")[0]
+            if not source.startswith((".", "/", "~")):
+                report.check(source in guide, f"docs/setup.md names the volume {source}", "the guide never names it")
+    if env.get("BRIDGE_CONFIG"):
+        report.check(env["BRIDGE_CONFIG"] in guide, f"docs/setup.md gives the image's config path {env['BRIDGE_CONFIG']}",
+                     "the guide never says where the container reads its config")
+    for subnet in compose_subnets(compose):
+        report.check(str(subnet) in guide, f"docs/setup.md gives the Compose subnet {subnet}",
+                     "the guide must say which subnet ntfy exempts, to change both together")
+    for key in ("NTFY_VISITOR_REQUEST_LIMIT_EXEMPT_HOSTS", "NTFY_BEHIND_PROXY", "NTFY_UPSTREAM_BASE_URL"):
+        report.check(key in guide, f"docs/setup.md explains {key}", "missing from the guide")
+
+
+def ini_sections(text: str) -> dict[str, dict[str, list[str]]]:
+    """systemd's unit syntax: [Section], Key=Value, repeatable keys; comments with # or ;."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    current = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], {})
+        elif "=" in line and current is not None:
+            key, value = line.split("=", 1)
+            current.setdefault(key.strip(), []).append(value.strip())
+    return sections
+
+
+def check_systemd(report: Report) -> None:
+    if not report.check(SYSTEMD_UNIT.exists(), "samples/systemd/bridge.service exists", "missing"):
+        return
+    service = ini_sections(SYSTEMD_UNIT.read_text()).get("Service", {})
+    last = {k: v[-1] for k, v in service.items()}
+    report.check(last.get("DynamicUser") in ("yes", "true"), "the unit runs as a DynamicUser", "set DynamicUser=yes")
+    report.check(bool(last.get("StateDirectory")), "the unit has a StateDirectory for the store", "set StateDirectory=bridge")
+    report.check(last.get("ProtectSystem") == "strict", "the unit sets ProtectSystem=strict",
+                 f"ProtectSystem is {last.get('ProtectSystem')!r}")
+    report.check(last.get("NoNewPrivileges") in ("yes", "true"), "the unit sets NoNewPrivileges", "set NoNewPrivileges=yes")
+    argv = last.get("ExecStart", "").split()
+    report.check(bool(argv) and argv[0].startswith("/") and Path(argv[0]).name == "bridge",
+                 "ExecStart runs the published 'bridge' executable by absolute path", f"ExecStart={last.get('ExecStart')}")
+    environment = dict(e.split("=", 1) for v in service.get("Environment", []) for e in v.split() if "=" in e)
+    report.check("BRIDGE_CONFIG" in environment, "the unit sets BRIDGE_CONFIG", "add Environment=BRIDGE_CONFIG=/etc/bridge/bridge.yaml")
+    cache = last.get("CacheDirectory")
+    report.check(bool(cache) and environment.get("DOTNET_BUNDLE_EXTRACT_BASE_DIR") == f"/var/cache/{cache}",
+                 "the single file unpacks into the unit's CacheDirectory (the only writable place besides the state)",
+                 "set CacheDirectory= and DOTNET_BUNDLE_EXTRACT_BASE_DIR=/var/cache/<it>")
+    guide = SETUP_GUIDE.read_text() if SETUP_GUIDE.exists() else ""
+    report.check("${STATE_DIRECTORY}" in guide, "docs/setup.md puts the store in the unit's StateDirectory",
+                 "the guide must set storage.path to ${STATE_DIRECTORY}/bridge.db: everything else is read-only")
+    report.check(str(SYSTEMD_UNIT.relative_to(ROOT)) in guide, "docs/setup.md points to the systemd unit", "not mentioned")
+
+
+def check_publish_profile(report: Report) -> None:
+    if not report.check(PUBLISH_PROFILE.exists(), f"{PUBLISH_PROFILE.relative_to(ROOT)} exists", "missing"):
+        return
+    props = {el.tag: (el.text or "").strip() for group in ET.parse(PUBLISH_PROFILE).getroot().iter("PropertyGroup") for el in group}
+    report.check(props.get("PublishSingleFile") == "true", "the publish profile makes one file", "PublishSingleFile is not true")
+    report.check(props.get("SelfContained") == "true", "the publish profile is self-contained (no .NET runtime needed)",
+                 "SelfContained is not true")
+    report.check(props.get("PublishTrimmed", "false") == "false", "the publish profile does not trim",
+                 "Jint and YamlDotNet reflect over types that trimming removes")
+    guide = SETUP_GUIDE.read_text() if SETUP_GUIDE.exists() else ""
+    report.check(f"PublishProfile={PUBLISH_PROFILE.stem}" in guide, "docs/setup.md gives the publish command",
+                 f"the guide must show -p:PublishProfile={PUBLISH_PROFILE.stem}")
+
+
 def main() -> int:
     report = Report()
     _, env = check_dockerfile(report)
     check_compose(report, env)
+    check_systemd(report)
+    check_publish_profile(report)
     print(f"{report.passed} passed, {report.failed} failed")
     return 1 if report.failed else 0
 

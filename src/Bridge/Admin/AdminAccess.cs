@@ -29,7 +29,7 @@ public sealed class AdminAccess(LiveRuntime live) : IEndpointFilter
     }
 
     /// <summary>Browsers mark cross-site requests; the CLI and scripts send neither header.</summary>
-    private static string? CrossSite(HttpRequest request)
+    internal static string? CrossSite(HttpRequest request)
     {
         var fetchSite = request.Headers["Sec-Fetch-Site"].ToString();
         if (fetchSite is "cross-site" or "same-site") return "the admin API refuses cross-site browser requests";
@@ -40,18 +40,21 @@ public sealed class AdminAccess(LiveRuntime live) : IEndpointFilter
             : "the admin API refuses requests from another origin";
     }
 
+    /// <summary>With no admin token: why this client may not use the API (or the dashboard), or null for a direct loopback client.</summary>
+    internal static string? LoopbackRefusal(HttpContext http)
+    {
+        var remote = http.Connection.RemoteIpAddress;
+        if (remote is null || !IPAddress.IsLoopback(remote)) return "the admin API answers loopback clients only while server.admin_token is unset";
+        // A reverse proxy on the same machine connects from loopback on behalf of anyone: without a token, that is not enough.
+        if (http.Request.Headers.ContainsKey("X-Forwarded-For") || http.Request.Headers.ContainsKey("Forwarded"))
+            return "the admin API does not answer proxied requests while server.admin_token is unset";
+        return null;
+    }
+
     private static string? Refusal(string? token, HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
-        if (token is null)
-        {
-            var remote = http.Connection.RemoteIpAddress;
-            if (remote is null || !IPAddress.IsLoopback(remote)) return "the admin API answers loopback clients only while server.admin_token is unset";
-            // A reverse proxy on the same machine connects from loopback on behalf of anyone: without a token, that is not enough.
-            if (http.Request.Headers.ContainsKey("X-Forwarded-For") || http.Request.Headers.ContainsKey("Forwarded"))
-                return "the admin API does not answer proxied requests while server.admin_token is unset";
-            return null;
-        }
+        if (token is null) return LoopbackRefusal(http);
         if (!header.StartsWith("Bearer ", StringComparison.Ordinal)) return "missing token: send 'Authorization: Bearer <server.admin_token>'";
         var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..]));
         return CryptographicOperations.FixedTimeEquals(presented, SHA256.HashData(Encoding.UTF8.GetBytes(token))) ? null : "wrong admin token";

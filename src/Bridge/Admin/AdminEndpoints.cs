@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bridge.Configuration;
+using Bridge.Dashboard;
 using Bridge.Delivery;
 using Bridge.Pipeline;
 using Bridge.Storage;
@@ -21,19 +22,27 @@ public static class AdminEndpoints
 
     public static RouteGroupBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api").AddEndpointFilter<AdminAccess>();
+        var group = app.MapGroup("/api").AddEndpointFilter<AdminAccess>().WithTags("admin");
+        group.MapAdminApi();
+        return group;
+    }
+
+    /// <summary>The API's routes, on <c>/api</c> behind the token and on the dashboard's <c>/admin/api</c> behind its session.</summary>
+    public static void MapAdminApi(this RouteGroupBuilder group)
+    {
         group.MapGet("/events", ListEventsAsync);
+        group.MapGet("/events/{id}/body", GetEventBodyAsync);
         group.MapGet("/events/{id}", GetEventAsync);
         group.MapGet("/messages", ListMessagesAsync);
         group.MapGet("/messages/{id:long}", GetMessageAsync);
         group.MapPost("/messages/{id:long}/replay", ReplayOneAsync);
         group.MapPost("/messages/replay", ReplayManyAsync);
         group.MapGet("/status", StatusAsync);
-        return group;
+        group.MapPlayground();
     }
 
     private static async Task<Results<Ok<ListPage<EventView>>, ProblemHttpResult>> ListEventsAsync(
-        IBridgeStore store, string? action, string? rule, string? status, string? cursor, int? limit, CancellationToken ct)
+        IAdminStore store, string? action, string? rule, string? status, string? cursor, int? limit, CancellationToken ct)
     {
         EventStatus? wanted = status switch
         {
@@ -47,9 +56,11 @@ public static class AdminEndpoints
         return TypedResults.Ok(new ListPage<EventView>([.. page.Items.Select(EventView.From)], page.Next));
     }
 
-    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IBridgeStore store, string id, CancellationToken ct)
+    /// <summary>An id is the sender's: when two sources sent the same one, <c>?source=</c> says which is meant.</summary>
+    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IAdminStore store, string id, string? source, CancellationToken ct)
     {
-        if (await store.GetEventAsync(id, ct) is not { } e) return NotFound($"no event with id '{id}' is stored (delivered ones are purged after storage.retention)");
+        var (e, problem) = await FindEventAsync(store, id, source, ct);
+        if (e is null) return problem!;
         var messages = new List<MessageView>();
         foreach (var m in await store.GetMessagesOfEventAsync(e.Seq, ct))
         {
@@ -61,8 +72,29 @@ public static class AdminEndpoints
             JsonDocument.Parse(e.EventJson).RootElement.Clone(), JsonDocument.Parse(e.VerdictsJson).RootElement.Clone(), messages, e.MappingLog));
     }
 
+    /// <summary>The one event an id (and, when two sources sent it, <c>?source=</c>) names; else 404, or 409 naming the sources.</summary>
+    private static async Task<(StoredEvent? Event, ProblemHttpResult? Problem)> FindEventAsync(IAdminStore store, string id, string? source, CancellationToken ct)
+    {
+        var found = await store.GetEventsAsync(id, source, ct);
+        return found.Count switch
+        {
+            1 => (found[0], null),
+            0 => (null, NotFound($"no event with id '{id}'{(source is null ? "" : $" from source '{source}'")} is stored (delivered ones are purged after storage.retention)")),
+            _ => (null, TypedResults.Problem(statusCode: 409, title: "Ambiguous event id",
+                detail: $"sources {string.Join(", ", found.Select(f => $"'{f.Source}'"))} each sent an event with id '{id}': add ?source=<name>")),
+        };
+    }
+
+    /// <summary>The body exactly as received, except that every configured secret in it is masked.</summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetEventBodyAsync(IAdminStore store, LiveRuntime live, string id, string? source, CancellationToken ct)
+    {
+        var (e, problem) = await FindEventAsync(store, id, source, ct);
+        if (e is null) return problem!;
+        return TypedResults.Content(SecretMask.Apply(System.Text.Encoding.UTF8.GetString(e.Body), live.Current.Config), "application/json; charset=utf-8");
+    }
+
     private static async Task<Results<Ok<ListPage<MessageView>>, ProblemHttpResult>> ListMessagesAsync(
-        IBridgeStore store, string? status, string? destination, string? rule, string? @event, string? cursor, int? limit, CancellationToken ct)
+        IAdminStore store, string? status, string? destination, string? rule, string? @event, string? cursor, int? limit, CancellationToken ct)
     {
         if (!TryStatus(status, out var wanted)) return BadFilter($"status \"{status}\" is not one of pending, delivered, dead");
         if (Limit(limit) is not { } n) return BadLimit();
@@ -70,7 +102,7 @@ public static class AdminEndpoints
         return TypedResults.Ok(new ListPage<MessageView>([.. page.Items.Select(MessageView.From)], page.Next));
     }
 
-    private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetMessageAsync(IBridgeStore store, long id, CancellationToken ct)
+    private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetMessageAsync(IAdminStore store, long id, CancellationToken ct)
     {
         if (await store.GetMessageAsync(id, ct) is not { } m) return NotFound($"no message with id {id}");
         var attempts = await store.GetAttemptsAsync(id, ct);
@@ -78,7 +110,7 @@ public static class AdminEndpoints
     }
 
     private static async Task<Results<Accepted<ReplayAnswer>, ProblemHttpResult>> ReplayOneAsync(
-        IBridgeStore store, Signal deliveries, DurableEventQueue events, TimeProvider time, ILoggerFactory loggers, long id, CancellationToken ct)
+        IAdminStore store, Signal deliveries, DurableEventQueue events, TimeProvider time, ILoggerFactory loggers, long id, CancellationToken ct)
     {
         if (await store.GetMessageAsync(id, ct) is not { } m) return NotFound($"no message with id {id}");
         if (m.Status != MessageStatus.Dead) return TypedResults.Problem(statusCode: 409, title: "Not dead", detail: $"message {id} is {MessageView.StatusName(m.Status)}; only dead messages are replayed");
@@ -98,7 +130,7 @@ public static class AdminEndpoints
     }
 
     private static async Task<Results<Accepted<ReplayAnswer>, ProblemHttpResult>> ReplayManyAsync(
-        IBridgeStore store, Signal deliveries, TimeProvider time, ILoggerFactory loggers, string? destination, string? rule, string? @event, CancellationToken ct)
+        IAdminStore store, Signal deliveries, TimeProvider time, ILoggerFactory loggers, string? destination, string? rule, string? @event, CancellationToken ct)
     {
         var replayed = await store.ReplayAsync(new MessageFilter(MessageStatus.Dead, destination, rule, @event), time.GetUtcNow(), ct);
         deliveries.Set();
@@ -107,7 +139,7 @@ public static class AdminEndpoints
         return TypedResults.Accepted((string?)null, new ReplayAnswer(replayed));
     }
 
-    private static async Task<Ok<StatusView>> StatusAsync(IBridgeStore store, DeliveryWorker worker, LiveRuntime live, CancellationToken ct)
+    private static async Task<Ok<StatusView>> StatusAsync(IAdminStore store, IOutbox outbox, DeliveryWorker worker, LiveRuntime live, CancellationToken ct)
     {
         var counts = await store.CountAsync(ct);
         var totals = new Dictionary<string, int> { ["pending"] = 0, ["delivered"] = 0, ["dead"] = 0 };
@@ -123,8 +155,10 @@ public static class AdminEndpoints
             var byStatus = counts.Messages.GetValueOrDefault(name) ?? new Dictionary<MessageStatus, int>();
             var h = health.GetValueOrDefault(name);
             var healthName = !live.Current.Config.Destinations.ContainsKey(name) ? "not configured" : h is null ? "healthy" : DestinationView.HealthName(h.Mode);
+            var pending = byStatus.GetValueOrDefault(MessageStatus.Pending);
+            DateTimeOffset? nextTry = h is { Mode: not DestinationMode.Healthy } ? h.NextProbeAt : pending > 0 ? await outbox.GetNextDueAsync(name, ClaimOrder.BySequence, ct) : null;
             destinations.Add(new DestinationView(name, healthName, h?.Reason, h?.Since,
-                byStatus.GetValueOrDefault(MessageStatus.Pending), byStatus.GetValueOrDefault(MessageStatus.Delivered), byStatus.GetValueOrDefault(MessageStatus.Dead)));
+                pending, byStatus.GetValueOrDefault(MessageStatus.Delivered), byStatus.GetValueOrDefault(MessageStatus.Dead), nextTry));
         }
         return TypedResults.Ok(new StatusView(counts.UnprocessedEvents, totals, destinations));
     }

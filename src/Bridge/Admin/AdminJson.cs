@@ -92,7 +92,7 @@ public sealed record StatusView(
     [property: JsonPropertyName("messages")] IReadOnlyDictionary<string, int> Messages,
     [property: JsonPropertyName("destinations")] IReadOnlyList<DestinationView> Destinations);
 
-/// <summary>One destination: its health and its messages by state.</summary>
+/// <summary>One destination: its health, its messages by state, and when it is tried next (a probe while tripped or paused, else the earliest due message).</summary>
 public sealed record DestinationView(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("health")] string Health,
@@ -100,7 +100,8 @@ public sealed record DestinationView(
     [property: JsonPropertyName("since")] DateTimeOffset? Since,
     [property: JsonPropertyName("pending")] int Pending,
     [property: JsonPropertyName("delivered")] int Delivered,
-    [property: JsonPropertyName("dead")] int Dead)
+    [property: JsonPropertyName("dead")] int Dead,
+    [property: JsonPropertyName("next_try")] DateTimeOffset? NextTry)
 {
     public static string HealthName(DestinationMode mode) => mode switch
     {

@@ -37,7 +37,13 @@ public static class AdminClient
             errors.WriteLine($"error: \"{url}\" is not a URL");
             return null;
         }
-        var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(30),
+            // A page of the admin API is well under this; whatever answers at the URL cannot make the CLI buffer more.
+            MaxResponseContentBufferSize = 8 * 1024 * 1024,
+        };
         if (!string.IsNullOrEmpty(token)) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }

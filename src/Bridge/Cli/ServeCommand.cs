@@ -30,6 +30,11 @@ public static class ServeCommand
         }
 
         var urls = result.GetValue(Urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? runtime.Config.Server.Urls;
+        if (ListenCheck.FirstBusy(urls) is { } busy)
+        {
+            await Console.Error.WriteLineAsync($"error: cannot listen on {busy}: the address is already in use (is another bridge running?); stop that process, or choose another address with --urls or server.urls");
+            return 1;
+        }
         WebApplication app;
         try
         {
@@ -43,7 +48,7 @@ public static class ServeCommand
         await using var disposeApp = app;
         var log = app.Services.GetRequiredService<ILogger<LiveRuntime>>();
         LogSummary(log, runtime, source, urls);
-        var waiting = await app.Services.GetRequiredService<IBridgeStore>().CountAsync(ct);
+        var waiting = await app.Services.GetRequiredService<IAdminStore>().CountAsync(ct);
         var pending = waiting.Messages.Values.Sum(m => m.GetValueOrDefault(MessageStatus.Pending));
         if (waiting.UnprocessedEvents + pending > 0)
             log.LogInformation("Resuming from the store: {Events} events to process, {Messages} messages to deliver", waiting.UnprocessedEvents, pending);

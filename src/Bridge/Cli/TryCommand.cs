@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Text;
 using Bridge.Configuration;
 using Bridge.Events;
-using Bridge.Ingest;
 using Bridge.Mappings;
 using Bridge.Messages;
 using Bridge.Rules;
+using Bridge.Storage;
 
 namespace Bridge.Cli;
 
@@ -20,13 +20,14 @@ public static class TryCommand
     private static readonly Option<string?> SourceName = new("--source", "-s") { Description = "The source the payload arrives on (default: the rule's, or the only one)" };
     private static readonly Option<string?> Topic = new("--topic") { Description = "With --mapping: the topic used when the mapping sets none", DefaultValueFactory = _ => "bridge-try" };
     private static readonly Option<SourceFormat> Format = new("--format") { Description = "With --mapping: how the payload is read, authentik or json (a generic webhook)", DefaultValueFactory = _ => SourceFormat.Authentik };
+    private static readonly Option<bool> Exact = new("--exact") { Description = "Print each message's body exactly as it is POSTed to ntfy (one line), not indented" };
     private static readonly Argument<string> Payload = new("payload") { Description = "A JSON payload file, or - for standard input" };
 
     public static Command Create()
     {
         var command = new Command("try", "Show the normalised event, the rules' verdicts and the exact ntfy JSON for a payload; sends nothing")
         {
-            RuleName, MappingFile, SourceName, Topic, Format, Payload,
+            RuleName, MappingFile, SourceName, Topic, Format, Exact, Payload,
         };
         command.SetAction(result => Run(result, Console.Out, Console.Error));
         return command;
@@ -49,44 +50,46 @@ public static class TryCommand
         }
         var source = PickSource(runtime.Config, result.GetValue(SourceName), rule, errors);
         if (source is null) return 1;
-        var e = ReadEvent(result.GetValue(Payload)!, source, errors);
-        if (e is null) return 1;
+        var payload = result.GetValue(Payload)!;
+        var reading = Read(payload, source, runtime, errors);
+        if (reading?.Event is not { } e) return 1;
 
         output.WriteLine("== Event (as rules and mappings see it; event.raw is the payload as given)");
         output.WriteLine(Encoding.UTF8.GetString(EventJson.ToUtf8(e, indented: true, includeRaw: false)));
 
-        var verdicts = runtime.Rules.Evaluate(e);
+        var verdicts = reading.Verdicts;
         output.WriteLine();
         output.WriteLine("== Rules");
         foreach (var v in verdicts) output.WriteLine(v.Matched ? $"  matched      {v.Rule}" : $"  not matched  {v.Rule}: {v.Reason}");
 
         var toRun = rule is not null ? [rule] : runtime.Rules.Rules.Where(r => verdicts.Any(v => v.Matched && v.Rule == r.Name)).ToList();
         if (toRun.Count == 0) output.WriteLine("\nNo rule matches, so nothing would be sent.");
-        var runner = new MappingRunner(runtime.Config.MappingLimits);
+        var maker = new MessageMaker(new MappingRunner(runtime.Config.MappingLimits));
+        // The key serve would store the event under, so each sequence_id is the one serve would send.
+        var dedupeKey = DedupeKeys.For(e, source.Format);
         var failed = false;
         foreach (var r in toRun)
         {
-            failed |= !PrintRun(runtime, runner, r, e, verdicts.First(v => v.Rule == r.Name), output);
+            var made = maker.Make(runtime, r, e, dedupeKey);
+            failed |= !Print(runtime, r, made, verdicts.First(v => v.Rule == r.Name), result.GetValue(Exact), output);
         }
         return failed ? 1 : 0;
     }
 
     private const string TryRuleName = "try";
 
-    private static bool PrintRun(BridgeRuntime runtime, MappingRunner runner, CompiledRule rule, BridgeEvent e, RuleVerdict verdict, TextWriter output)
+    private static bool Print(BridgeRuntime runtime, CompiledRule rule, MadeMessages made, RuleVerdict verdict, bool exact, TextWriter output)
     {
         var destination = runtime.Config.Destinations[rule.Config.Destination];
-        var ctx = new MappingContext(rule.Name, rule.Config.Topic, destination.Name, e.Source, runtime.Config.Sources[e.Source].BaseUrl);
-        var outcome = runner.Run(runtime.Mappings, rule, e, ctx);
-
         output.WriteLine();
         output.WriteLine($"== Rule {rule.Name}: mapping {rule.Config.Mapping ?? "(built-in default)"} → {destination.Name} ({(destination.IsDryRun ? "dry-run" : destination.Url)})");
         if (!verdict.Matched) output.WriteLine($"   (this rule does not match the event: {verdict.Reason}; shown as if it did)");
-        foreach (var line in outcome.Logs) output.WriteLine($"   console: {line}");
-        foreach (var error in outcome.Errors) output.WriteLine($"   error: {error}");
-        if (outcome.Dropped) output.WriteLine("   the mapping returned null: nothing would be sent");
-        foreach (var message in outcome.Messages) output.WriteLine(Encoding.UTF8.GetString(NtfyMessageJson.ToUtf8(message, indented: true)));
-        return outcome.Errors.Count == 0;
+        foreach (var line in made.Logs) output.WriteLine($"   console: {line}");
+        foreach (var error in made.Errors) output.WriteLine($"   error: {error}");
+        if (made.Dropped) output.WriteLine("   the mapping returned null: nothing would be sent");
+        foreach (var message in made.Messages)
+            output.WriteLine(Encoding.UTF8.GetString(exact ? message.Body : NtfyMessageJson.ToUtf8(message.Message, indented: true)));
+        return made.Errors.Count == 0;
     }
 
     private static BridgeRuntime? ForMappingFile(string file, string sourceName, string? topic, SourceFormat format, TextWriter errors)
@@ -118,7 +121,7 @@ public static class TryCommand
         return null;
     }
 
-    private static BridgeEvent? ReadEvent(string payload, SourceConfig source, TextWriter errors)
+    private static EventReading? Read(string payload, SourceConfig source, BridgeRuntime runtime, TextWriter errors)
     {
         byte[] bytes;
         try
@@ -130,18 +133,9 @@ public static class TryCommand
             errors.WriteLine($"error: cannot read {payload}: {ex.Message}");
             return null;
         }
-        var (document, problem) = HookBodyReader.Parse(bytes);
-        if (problem is not null)
-        {
-            errors.WriteLine($"error: {payload}: {problem.Detail} (the bridge would answer {problem.Status})");
-            return null;
-        }
-        using (document)
-        {
-            var normalized = EventNormalizer.Normalize(source, document!.RootElement, TimeProvider.System);
-            if (normalized.Error is not null) errors.WriteLine($"error: {payload}: {normalized.Error.Message} (the bridge would answer 422)");
-            return normalized.Event;
-        }
+        var reading = EventReader.Read(bytes, source, runtime, TimeProvider.System.GetUtcNow(), PayloadLimits.Of(runtime.Config.Server.Limits));
+        if (reading.Problem is { } problem) errors.WriteLine($"error: {payload}: {problem.Detail} (the bridge would answer {problem.Status})");
+        return reading;
     }
 
     private static byte[] ReadStdin()

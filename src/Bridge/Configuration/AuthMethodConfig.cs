@@ -18,12 +18,16 @@ public abstract record AuthMethodConfig
 /// <param name="InQuery">Accepted as the <c>token</c> query parameter (Authentik before 2025.4 can send nothing else).</param>
 public sealed record TokenAuthConfig(IReadOnlyList<string> Tokens, bool InHeader, bool InQuery) : AuthMethodConfig
 {
+    public IReadOnlyList<string> Tokens { get; init => field = ValueList.Of(value); } = ValueList.Of(Tokens);
+
     public override IEnumerable<string> SecretValues() => Tokens;
 }
 
 /// <summary>HTTP Basic: <c>Authorization: Basic base64(user:password)</c>, one of several accepted pairs.</summary>
 public sealed record BasicAuthConfig(IReadOnlyList<BasicCredential> Credentials) : AuthMethodConfig
 {
+    public IReadOnlyList<BasicCredential> Credentials { get; init => field = ValueList.Of(value); } = ValueList.Of(Credentials);
+
     public override IEnumerable<string> SecretValues()
     {
         foreach (var c in Credentials)
@@ -41,6 +45,8 @@ public sealed record BasicCredential(string User, string Password);
 /// <summary>GitHub's signature: <c>X-Hub-Signature-256: sha256=&lt;hex HMAC-SHA256 of the body&gt;</c>.</summary>
 public sealed record GitHubAuthConfig(IReadOnlyList<string> Secrets) : AuthMethodConfig
 {
+    public IReadOnlyList<string> Secrets { get; init => field = ValueList.Of(value); } = ValueList.Of(Secrets);
+
     public const string Header = "X-Hub-Signature-256";
 
     public override IEnumerable<string> SecretValues() => Secrets;
@@ -54,6 +60,8 @@ public sealed record GitHubAuthConfig(IReadOnlyList<string> Secrets) : AuthMetho
 /// <param name="Tolerance">How far <c>webhook-timestamp</c> may be from the bridge's clock, either way. Default 5 min.</param>
 public sealed record StandardWebhooksAuthConfig(IReadOnlyList<string> Secrets, TimeSpan Tolerance) : AuthMethodConfig
 {
+    public IReadOnlyList<string> Secrets { get; init => field = ValueList.Of(value); } = ValueList.Of(Secrets);
+
     public static readonly TimeSpan DefaultTolerance = TimeSpan.FromMinutes(5);
 
     public const string SecretPrefix = "whsec_";
@@ -95,5 +103,7 @@ public enum SignatureEncoding
 public sealed record HmacAuthConfig(string Header, HmacAlgorithm Algorithm, SignatureEncoding Encoding, string Prefix, IReadOnlyList<string> Secrets)
     : AuthMethodConfig
 {
+    public IReadOnlyList<string> Secrets { get; init => field = ValueList.Of(value); } = ValueList.Of(Secrets);
+
     public override IEnumerable<string> SecretValues() => Secrets;
 }

@@ -1,6 +1,10 @@
 namespace Bridge.Configuration;
 
-/// <summary>The whole validated configuration. Built only by ConfigLoader.</summary>
+/// <summary>
+/// The whole validated configuration. Built only by ConfigLoader. Like every config record it compares by value, lists
+/// and maps included (<see cref="ValueList{T}"/>, <see cref="ValueDictionary{TKey, TValue}"/>): loading an unchanged file again
+/// gives an equal config.
+/// </summary>
 /// <param name="FilePath">The config file it was read from; null for the embedded sample.</param>
 /// <param name="BaseDirectory">Where relative paths in the file resolve.</param>
 public sealed record BridgeConfig(
@@ -13,6 +17,12 @@ public sealed record BridgeConfig(
     string MappingsDirectory,
     MappingLimitsConfig MappingLimits)
 {
+    public IReadOnlyDictionary<string, DestinationConfig> Destinations { get; init => field = ValueDictionary.Of(value); } = ValueDictionary.Of(Destinations);
+
+    public IReadOnlyDictionary<string, SourceConfig> Sources { get; init => field = ValueDictionary.Of(value); } = ValueDictionary.Of(Sources);
+
+    public IReadOnlyList<RuleConfig> Rules { get; init => field = ValueList.Of(value); } = ValueList.Of(Rules);
+
     /// <summary>Where accepted events and their messages are kept. Default: <c>data/bridge.db</c> under <see cref="BaseDirectory"/>.</summary>
     public StorageConfig Storage { get; init; } = StorageConfig.Under(BaseDirectory);
 }
@@ -32,7 +42,19 @@ public sealed record ServerConfig(string Urls)
     public IngestLimitsConfig Limits { get; init; } = IngestLimitsConfig.Default;
 
     /// <summary>Proxies whose <c>X-Forwarded-For</c> is believed. Empty (the default): the header is ignored.</summary>
-    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init => field = ValueList.Of(value); } = ValueList.Of<System.Net.IPNetwork>([]);
+
+    /// <summary>The URL senders and browsers reach the bridge at (behind a proxy, the proxy's); its host is allowed. Default none.</summary>
+    public Uri? PublicUrl { get; init; }
+
+    /// <summary>
+    /// The <c>Host</c> names requests may carry (<c>server.allowed_hosts</c>); others get 400, which stops DNS rebinding.
+    /// Default <see cref="LoopbackHosts"/> plus the host of <see cref="PublicUrl"/>.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init => field = ValueList.Of(value); } = ValueList.Of(LoopbackHosts);
+
+    /// <summary>The names and addresses a client on the bridge's own machine reaches it by.</summary>
+    public static readonly IReadOnlyList<string> LoopbackHosts = ValueList.Of<string>(["localhost", "127.0.0.1", "[::1]"]);
 }
 
 /// <summary>An ntfy server messages are delivered to.</summary>
@@ -47,6 +69,18 @@ public sealed record DestinationConfig(string Name, Uri? Url, string? Token, Tim
 
     /// <summary>A PEM file of CA certificates that alone are trusted for this destination (a private CA); null: the system's.</summary>
     public string? CaFile { get; init; }
+
+    /// <summary>Sends on the wire at once. Default <see cref="DefaultMaxInFlight"/>; 1 with <see cref="StrictOrder"/>.</summary>
+    public int MaxInFlight { get; init; } = DefaultMaxInFlight;
+
+    /// <summary>Enough to overlap ntfy's answer time at thousands of messages a second, few enough for one ntfy server.</summary>
+    public const int DefaultMaxInFlight = 16;
+
+    /// <summary>
+    /// <c>ordered: strict</c>: one send at a time, and a message waiting for a retry holds back the later messages of its
+    /// topic. Otherwise only messages sharing a <c>sequence_id</c> wait for each other. Default false.
+    /// </summary>
+    public bool StrictOrder { get; init; }
 }
 
 /// <summary>The persisted schedule of a destination's delivery attempts.</summary>
@@ -59,6 +93,8 @@ public sealed record DestinationConfig(string Name, Uri? Url, string? Token, Tim
 /// paused (which otherwise stops the schedule). Default 3 days.</param>
 public sealed record RetryConfig(IReadOnlyList<TimeSpan> Schedule, double Jitter, TimeSpan MaxAge)
 {
+    public IReadOnlyList<TimeSpan> Schedule { get; init => field = ValueList.Of(value); } = ValueList.Of(Schedule);
+
     public static readonly RetryConfig Default = new(
         [TimeSpan.Zero, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10),
          TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), TimeSpan.FromHours(3), TimeSpan.FromHours(6), TimeSpan.FromHours(12)],
@@ -89,11 +125,13 @@ public sealed record SourceConfig(
     string? ActionPath,
     string? BaseUrl)
 {
+    public IReadOnlyList<string> Tokens { get; init => field = ValueList.Of(value); } = ValueList.Of(Tokens);
+
     /// <summary>Methods from <c>auth:</c> besides <see cref="Tokens"/>; a request passes when any method accepts it.</summary>
-    public IReadOnlyList<AuthMethodConfig> Auth { get; init; } = [];
+    public IReadOnlyList<AuthMethodConfig> Auth { get; init => field = ValueList.Of(value); } = ValueList.Of<AuthMethodConfig>([]);
 
     /// <summary>Client addresses allowed to send (<c>allow_from</c>); empty: any.</summary>
-    public IReadOnlyList<System.Net.IPNetwork> AllowFrom { get; init; } = [];
+    public IReadOnlyList<System.Net.IPNetwork> AllowFrom { get; init => field = ValueList.Of(value); } = ValueList.Of<System.Net.IPNetwork>([]);
 
     /// <summary>Requests to this source from all clients together (<c>rate_limit</c>); null: unlimited.</summary>
     public RateLimitConfig? RateLimit { get; init; }
@@ -129,6 +167,15 @@ public sealed record MatchSpec(
     IReadOnlyList<string>? Model = null,
     IReadOnlyList<string>? Severity = null)
 {
+    public IReadOnlyList<string>? Source { get; init => field = ValueList.Of(value); } = ValueList.Of(Source);
+    public IReadOnlyList<string>? Action { get; init => field = ValueList.Of(value); } = ValueList.Of(Action);
+    public IReadOnlyList<string>? Group { get; init => field = ValueList.Of(value); } = ValueList.Of(Group);
+    public IReadOnlyList<string>? User { get; init => field = ValueList.Of(value); } = ValueList.Of(User);
+    public IReadOnlyList<string>? ClientIp { get; init => field = ValueList.Of(value); } = ValueList.Of(ClientIp);
+    public IReadOnlyList<string>? App { get; init => field = ValueList.Of(value); } = ValueList.Of(App);
+    public IReadOnlyList<string>? Model { get; init => field = ValueList.Of(value); } = ValueList.Of(Model);
+    public IReadOnlyList<string>? Severity { get; init => field = ValueList.Of(value); } = ValueList.Of(Severity);
+
     /// <summary>The YAML key names, in the order they are documented.</summary>
     public static readonly IReadOnlyList<string> Keys = ["source", "action", "group", "user", "client_ip", "app", "model", "severity"];
 }

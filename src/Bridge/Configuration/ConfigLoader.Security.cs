@@ -12,7 +12,8 @@ public static partial class ConfigLoader
     private static readonly string[] GitHubKeys = ["secret", "secret_file"];
     private static readonly string[] StandardWebhooksKeys = ["secret", "secret_file", "tolerance"];
     private static readonly string[] HmacKeys = ["header", "algorithm", "encoding", "prefix", "secret", "secret_file"];
-    private static readonly string[] IngestLimitKeys = ["max_body", "max_depth", "max_header_size", "headers_timeout", "min_body_rate", "max_in_flight", "max_connections", "per_client"];
+    private static readonly string[] IngestLimitKeys = ["max_body", "max_depth", "max_header_size", "headers_timeout", "min_body_rate", "max_in_flight", "max_connections", "per_client",
+        "body_timeout", "keep_alive_timeout", "max_connections_per_client", "max_unverified", "max_unverified_per_source", "max_unverified_per_client", "auth_failures"];
     private static readonly string[] RateLimitKeys = ["requests", "per"];
 
     /// <summary><c>auth</c> is either the keyword <c>none</c> or a mapping of methods; this reads either.</summary>
@@ -163,6 +164,41 @@ public static partial class ConfigLoader
         return networks;
     }
 
+    /// <summary><c>public_url</c>: an absolute http(s) URL; only its host is used (to allow it as a <c>Host</c>).</summary>
+    private static Uri? ReadPublicUrl(YamlSection server)
+    {
+        var text = server.Text("public_url");
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) && url.UserInfo.Length == 0)
+            return url;
+        server.Error("public_url", $"\"{text}\" is not an http(s) URL without credentials, e.g. https://bridge.example.com");
+        return null;
+    }
+
+    /// <summary>
+    /// <c>allowed_hosts</c>: loopback is always allowed (a rebinding page cannot make a browser send <c>Host: localhost</c>),
+    /// then the public URL's host, then each listed name, address or <c>*.domain</c> wildcard; <c>"*"</c> turns the check off.
+    /// </summary>
+    private static List<string> ReadAllowedHosts(YamlSection server, Uri? publicUrl)
+    {
+        var hosts = new List<string>(ServerConfig.LoopbackHosts);
+        if (publicUrl is not null) hosts.Add(publicUrl.HostNameType == UriHostNameType.IPv6 ? $"[{publicUrl.IdnHost.Trim('[', ']')}]" : publicUrl.IdnHost);
+        foreach (var entry in server.StringOrList("allowed_hosts") ?? [])
+        {
+            if (entry == "*")
+            {
+                server.Warn("allowed_hosts", "\"*\" accepts any Host header: a web page the bridge's users visit can then reach it by DNS rebinding");
+                hosts.Add(entry);
+                continue;
+            }
+            var name = entry.StartsWith("*.", StringComparison.Ordinal) ? entry[2..] : entry;
+            if (Uri.CheckHostName(name.Trim('[', ']')) == UriHostNameType.Unknown || name.Contains(':', StringComparison.Ordinal) && !name.StartsWith('['))
+                server.Error("allowed_hosts", $"\"{entry}\" is not a host name or address (no scheme or port; IPv6 in brackets, a wildcard as *.example.com)");
+            else hosts.Add(entry);
+        }
+        return [.. hosts.Distinct(StringComparer.OrdinalIgnoreCase)];
+    }
+
     /// <summary><c>{ requests: 60, per: 1m }</c>; the keyword <c>none</c> (where <paramref name="allowNone"/>) means unlimited.</summary>
     private static RateLimitConfig? ReadRateLimit(YamlSection parent, string key, RateLimitConfig? fallback, bool allowNone)
     {
@@ -195,8 +231,19 @@ public static partial class ConfigLoader
             section.WholeNumber("min_body_rate", 0, 1_000_000) ?? d.MinBodyRate,
             section.WholeNumber("max_in_flight", 1, 100_000) ?? d.MaxInFlight,
             section.WholeNumber("max_connections", 1, 1_000_000) ?? d.MaxConnections,
-            ReadRateLimit(section, "per_client", d.PerClient, allowNone: true));
+            ReadRateLimit(section, "per_client", d.PerClient, allowNone: true))
+        {
+            BodyTimeout = section.Duration("body_timeout", min: TimeSpan.FromSeconds(1)) ?? d.BodyTimeout,
+            KeepAliveTimeout = section.Duration("keep_alive_timeout", min: TimeSpan.FromSeconds(1)) ?? d.KeepAliveTimeout,
+            MaxConnectionsPerClient = section.WholeNumber("max_connections_per_client", 1, 1_000_000) ?? d.MaxConnectionsPerClient,
+            MaxUnverified = section.WholeNumber("max_unverified", 1, 100_000) ?? d.MaxUnverified,
+            MaxUnverifiedPerSource = section.WholeNumber("max_unverified_per_source", 1, 100_000) ?? d.MaxUnverifiedPerSource,
+            MaxUnverifiedPerClient = section.WholeNumber("max_unverified_per_client", 1, 100_000) ?? d.MaxUnverifiedPerClient,
+            AuthFailures = ReadRateLimit(section, "auth_failures", d.AuthFailures, allowNone: false)!,
+        };
         section.ReportUnknownKeys(IngestLimitKeys);
+        if (limits.BodyTimeout > TimeSpan.FromMinutes(5)) section.Error("body_timeout", "is longer than 5m: slow senders could hold a request open that long");
+        if (limits.KeepAliveTimeout > TimeSpan.FromMinutes(10)) section.Error("keep_alive_timeout", "is longer than 10m: idle connections would be held that long");
         if (limits.HeadersTimeout > TimeSpan.FromMinutes(5)) section.Error("headers_timeout", "is longer than 5m: slow clients could hold connections open that long");
         return limits;
     }

@@ -14,9 +14,9 @@ public sealed record ConfigLoadResult(BridgeConfig? Config, IReadOnlyList<Config
 public static partial class ConfigLoader
 {
     private static readonly string[] TopKeys = ["server", "mappings_dir", "mapping_limits", "destinations", "sources", "rules", "storage"];
-    private static readonly string[] ServerKeys = ["urls", "admin_token", "admin_token_file", "limits", "trusted_proxies"];
+    private static readonly string[] ServerKeys = ["urls", "admin_token", "admin_token_file", "limits", "trusted_proxies", "public_url", "allowed_hosts"];
     private static readonly string[] LimitKeys = ["timeout", "max_statements", "memory", "max_recursion", "max_concurrency"];
-    private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry", "ca_file"];
+    private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry", "ca_file", "max_in_flight", "ordered"];
     private static readonly string[] RetryKeys = ["schedule", "jitter", "max_age"];
     private static readonly string[] StorageKeys = ["path", "retention", "dedupe_window"];
 
@@ -86,8 +86,10 @@ public static partial class ConfigLoader
         var adminToken = section.Secret("admin_token");
         var limits = ReadIngestLimits(section.Section("limits"));
         var proxies = ReadNetworks(section, "trusted_proxies");
+        var publicUrl = ReadPublicUrl(section);
+        var hosts = ReadAllowedHosts(section, publicUrl);
         section.ReportUnknownKeys(ServerKeys);
-        return new ServerConfig(urls) { AdminToken = adminToken, Limits = limits, TrustedProxies = proxies };
+        return new ServerConfig(urls) { AdminToken = adminToken, Limits = limits, TrustedProxies = proxies, PublicUrl = publicUrl, AllowedHosts = hosts };
     }
 
     private static MappingLimitsConfig ReadLimits(YamlSection? section)
@@ -109,16 +111,31 @@ public static partial class ConfigLoader
         var result = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal);
         foreach (var (name, section) in top.NamedSections("destinations"))
         {
+            var errorsBefore = section.ErrorCount;
             var url = ReadDestinationUrl(section);
+            // A url refused with an error is no dry-run: the config does not start, so no warning should say it would.
+            var urlRefused = section.ErrorCount > errorsBefore;
             var token = section.Secret("token");
             var timeout = section.Duration("timeout", min: TimeSpan.FromMilliseconds(100)) ?? DestinationConfig.DefaultTimeout;
             var retry = ReadRetry(section.Section("retry"));
             var caFile = ReadCaFile(section, url);
+            var maxInFlight = section.WholeNumber("max_in_flight", 1, 256) ?? DestinationConfig.DefaultMaxInFlight;
+            var strict = ReadOrder(section);
             section.ReportUnknownKeys(DestinationKeys);
-            if (url is null) warnings.Add($"destinations.{name}: no url, so this destination is a dry-run: messages are logged, not sent");
-            result[name] = new DestinationConfig(name, url, token, timeout, retry) { CaFile = caFile };
+            if (url is null && !urlRefused) warnings.Add($"destinations.{name}: no url, so this destination is a dry-run: messages are logged, not sent");
+            result[name] = new DestinationConfig(name, url, token, timeout, retry) { CaFile = caFile, MaxInFlight = strict ? 1 : maxInFlight, StrictOrder = strict };
         }
         return result;
+    }
+
+    /// <returns>Whether the destination is <c>ordered: strict</c>.</returns>
+    private static bool ReadOrder(YamlSection section)
+    {
+        var text = section.Text("ordered");
+        if (text is null or "sequence") return false;
+        if (text == "strict") return true;
+        section.Error("ordered", $"\"{text}\" is not one of sequence, strict");
+        return false;
     }
 
     private static Uri? ReadDestinationUrl(YamlSection section)

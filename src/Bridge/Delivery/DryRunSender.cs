@@ -1,5 +1,4 @@
 using System.Text;
-using Bridge.Messages;
 
 namespace Bridge.Delivery;
 
@@ -8,7 +7,8 @@ public sealed class DryRunSender(ILogger<DryRunSender> log) : IMessageSender
 {
     public Task<DeliveryOutcome> SendAsync(OutboundMessage message, CancellationToken ct)
     {
-        var json = Encoding.UTF8.GetString(message.Body ?? NtfyMessageJson.ToUtf8(message.Message, indented: false));
+        ArgumentNullException.ThrowIfNull(message);
+        var json = Encoding.UTF8.GetString(message.Body);
         log.LogInformation("Dry-run ({Destination} has no url): would send {MessageJson} for event {EventId}, rule {Rule}",
             message.Destination, json, message.EventId, message.Rule);
         return Task.FromResult(new DeliveryOutcome(DeliveryStatus.DryRun, null, null, "dry-run", 0));

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Bridge.Configuration;
-using Bridge.Messages;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -30,6 +29,8 @@ public sealed class NtfyClient : IMessageSender, IDisposable
             // A redirect could carry the Authorization header to another host; ntfy never redirects a publish.
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            // An answer left unread past NtfyResponse's 16 KB closes its connection instead of being drained for reuse.
+            MaxResponseDrainSize = 0,
             ConnectTimeout = destination.Timeout,
             SslOptions = DestinationTls.ClientOptions(destination),
         })
@@ -45,8 +46,8 @@ public sealed class NtfyClient : IMessageSender, IDisposable
 
     public async Task<DeliveryOutcome> SendAsync(OutboundMessage message, CancellationToken ct)
     {
-        var body = message.Body ?? NtfyMessageJson.ToUtf8(message.Message);
-        var state = new AttemptState(this, body);
+        ArgumentNullException.ThrowIfNull(message);
+        var state = new AttemptState(this, message.Body);
         HttpResponseMessage response;
         try
         {
@@ -70,10 +71,10 @@ public sealed class NtfyClient : IMessageSender, IDisposable
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                var (_, stored) = await NtfyResponse.ReadAsync(response, ct);
+                var (_, stored) = await NtfyResponse.ReadAsync(response, _destination.Timeout, _time, ct);
                 return new DeliveryOutcome(DeliveryStatus.Delivered, status, null, stored, state.Attempts);
             }
-            var (code, text) = await NtfyResponse.ReadAsync(response, ct);
+            var (code, text) = await NtfyResponse.ReadAsync(response, _destination.Timeout, _time, ct);
             var final = IsTransient(response.StatusCode) ? DeliveryStatus.Failed : DeliveryStatus.Rejected;
             return new DeliveryOutcome(final, status, code, text, state.Attempts) { RetryAfter = RetryAfter(response, _time) };
         }
@@ -136,7 +137,8 @@ public sealed class NtfyClient : IMessageSender, IDisposable
                 Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
             };
             if (client._destination.Token is { } token) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return await client._http.SendAsync(request, ct);
+            // Headers first: the answer's body is read by NtfyResponse, bounded, and never buffered whole.
+            return await client._http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         }
     }
 }

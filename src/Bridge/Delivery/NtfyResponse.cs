@@ -5,21 +5,32 @@ namespace Bridge.Delivery;
 /// <summary>Reads what ntfy answered: the stored message's id, or its error <c>{"code","http","error"}</c>.</summary>
 public static class NtfyResponse
 {
-    /// <summary>ntfy errors are small; a larger body is not ntfy's, and is not worth reading whole.</summary>
-    private const int MaxBodyBytes = 16 * 1024;
+    /// <summary>ntfy's answers are small; more is not ntfy's, and is never read (an endless answer would fill memory).</summary>
+    public const int MaxBodyBytes = 16 * 1024;
 
-    public static async Task<(int? Code, string Text)> ReadAsync(HttpResponseMessage response, CancellationToken ct)
+    /// <summary>
+    /// Reads at most <see cref="MaxBodyBytes"/> of the answer (the request was sent with headers-first completion, so
+    /// nothing more was buffered). The text never repeats the HTTP status: whoever reports it adds that once.
+    /// </summary>
+    /// <param name="timeout">For the body, after the headers: a server that sends its answer slowly holds no attempt longer.</param>
+    public static async Task<(int? Code, string Text)> ReadAsync(HttpResponseMessage response, TimeSpan timeout, TimeProvider time, CancellationToken ct)
     {
-        string body;
+        ArgumentNullException.ThrowIfNull(response);
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        var buffer = new byte[MaxBodyBytes];
+        var length = 0;
         try
         {
-            var bytes = await response.Content.ReadAsByteArrayAsync(ct);
-            body = System.Text.Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, MaxBodyBytes));
+            await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), linked.Token)) > 0) length += read;
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            return (null, $"HTTP {(int)response.StatusCode}, body unreadable: {e.Message}");
+            return (null, $"the answer's body could not be read: {e.Message}");
         }
+        var body = System.Text.Encoding.UTF8.GetString(buffer, 0, length);
         try
         {
             using var doc = JsonDocument.Parse(body);
@@ -36,9 +47,10 @@ public static class NtfyResponse
         }
         catch (JsonException)
         {
-            // Not ntfy's JSON (a proxy's HTML error page, say): report the status with a short excerpt.
+            // Not ntfy's JSON (a proxy's HTML error page, say): report a short excerpt.
         }
+        if (body.Trim().Length == 0) return (null, "an empty answer");
         var excerpt = body.Length > 200 ? body[..200] + "…" : body;
-        return (null, $"HTTP {(int)response.StatusCode}: {excerpt.ReplaceLineEndings(" ")}");
+        return (null, $"not an ntfy answer: {excerpt.ReplaceLineEndings(" ")}");
     }
 }

@@ -1,10 +1,5 @@
-using Bridge.Messages;
-
 namespace Bridge.Delivery;
 
-/// <summary>A message made by a rule's mapping for one event, waiting to be delivered to its destination.</summary>
-public sealed record OutboundMessage(string Id, string EventId, string Rule, string Destination, NtfyMessage Message, DateTimeOffset CreatedAt)
-{
-    /// <summary>The exact JSON to send, when it was already serialised (as the store keeps it); otherwise made from <see cref="Message"/>.</summary>
-    public byte[]? Body { get; init; }
-}
+/// <summary>A message on its way to its destination: the exact JSON the store keeps, sent as is, and what logs name it by.</summary>
+/// <param name="Body">The ntfy JSON as the message maker wrote it: within ntfy's limits, <c>sequence_id</c> included.</param>
+public sealed record OutboundMessage(long Id, string EventId, string Rule, string Destination, byte[] Body);

@@ -10,12 +10,12 @@ namespace Bridge.Events;
 internal static class DefaultBodyReader
 {
     /// <summary>What the transport's Test button sends, followed by the transport name.</summary>
-    private const string TestBodyPrefix = "Test Notification from transport ";
+    public const string TestBodyPrefix = "Test Notification from transport ";
 
     /// <summary>The action Authentik gives the Test button's event.</summary>
     public const string TestAction = "custom_notification_test";
 
-    public static BridgeEvent Read(string source, JsonElement body, TimeProvider time)
+    public static BridgeEvent Read(string source, JsonElement body, DateTimeOffset receivedAt)
     {
         var text = JsonRead.String(body, "body") ?? "";
         string? action = null;
@@ -29,7 +29,7 @@ internal static class DefaultBodyReader
         }
 
         return new BridgeEvent(
-            Id: EventIds.New(time),
+            Id: EventIds.New(receivedAt),
             Source: source,
             Action: action,
             Severity: JsonRead.NonEmptyString(body, "severity"),

@@ -10,18 +10,18 @@ public static class EventNormalizer
     /// Never throws for bad input: a body the source's format cannot read yields an <see cref="EventShapeError"/>.
     /// </summary>
     /// <param name="body">The parsed body; the caller has already checked it is a JSON object.</param>
-    public static EventNormalization Normalize(SourceConfig source, JsonElement body, TimeProvider time)
+    /// <param name="receivedAt">When the body arrived; an id the bridge makes for a body without one is ordered by it.</param>
+    public static EventNormalization Normalize(SourceConfig source, JsonElement body, DateTimeOffset receivedAt)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(time);
 
         // One clone up front: every element read below (context included) then lives in the detached copy,
         // so the event outlives the caller's JsonDocument without cloning each part again.
         var raw = body.Clone();
         return source.Format switch
         {
-            SourceFormat.Json => new EventNormalization(JsonBodyReader.Read(source, raw, time), null),
-            _ => AuthentikBodyReader.Read(source.Name, raw, time),
+            SourceFormat.Json => new EventNormalization(JsonBodyReader.Read(source, raw, receivedAt), null),
+            _ => AuthentikBodyReader.Read(source.Name, raw, receivedAt),
         };
     }
 }

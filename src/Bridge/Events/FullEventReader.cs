@@ -8,7 +8,7 @@ internal static class FullEventReader
     /// <param name="raw">The whole body, kept as <see cref="BridgeEvent.Raw"/>.</param>
     /// <param name="ev">The event object: <c>body.event</c>, or the body itself for a bare event.</param>
     /// <param name="notification">The notification object, when the body has one.</param>
-    public static BridgeEvent Read(string source, JsonElement raw, JsonElement ev, JsonElement? notification, TimeProvider time)
+    public static BridgeEvent Read(string source, JsonElement raw, JsonElement ev, JsonElement? notification, DateTimeOffset receivedAt)
     {
         var pk = JsonRead.Id(ev, "pk");
         var action = JsonRead.NonEmptyString(ev, "action");
@@ -16,7 +16,7 @@ internal static class FullEventReader
         var notice = notification ?? default;
 
         return new BridgeEvent(
-            Id: pk ?? EventIds.New(time),
+            Id: pk ?? EventIds.New(receivedAt),
             Source: source,
             Action: action,
             Severity: JsonRead.NonEmptyString(notice, "severity"),

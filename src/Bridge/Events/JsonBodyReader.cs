@@ -6,8 +6,8 @@ namespace Bridge.Events;
 /// <summary>Reads a <c>format: json</c> body: nothing is mapped except the action, taken from the source's action path.</summary>
 internal static class JsonBodyReader
 {
-    public static BridgeEvent Read(SourceConfig source, JsonElement body, TimeProvider time) => new(
-        Id: EventIds.New(time),
+    public static BridgeEvent Read(SourceConfig source, JsonElement body, DateTimeOffset receivedAt) => new(
+        Id: EventIds.New(receivedAt),
         Source: source.Name,
         Action: ReadPath(body, source.ActionPath),
         Severity: null,

@@ -8,7 +8,8 @@ internal static class ShapeErrors
 {
     private const string Expected =
         "not an Authentik body: expected an \"event\" object (full-event body mapping), " +
-        "a \"body\" string (default transport body) or an \"action\" string (bare event)";
+        "a \"body\" string (default transport body), an \"action\" string (bare event) " +
+        "or an \"attachments\" list (Slack mode)";
 
     // Enough keys to recognise what was sent without echoing a huge body into logs.
     private const int MaxKeysShown = 10;

@@ -13,7 +13,11 @@ public static class BridgeLogging
     /// <summary><c>BRIDGE_LOG_LEVEL</c>: Verbose, Debug, Information (default), Warning, Error.</summary>
     public const string LevelVariable = "BRIDGE_LOG_LEVEL";
 
-    public static LoggerConfiguration Configure(LoggerConfiguration config)
+    /// <summary>Lines the console buffer holds; beyond it, new lines are dropped (and counted) rather than making a request wait.</summary>
+    public const int BufferedLines = 10_000;
+
+    /// <param name="drops">Counts what the bounded buffer dropped.</param>
+    public static LoggerConfiguration Configure(LoggerConfiguration config, LogDrops drops)
     {
         var level = Enum.TryParse<LogEventLevel>(Environment.GetEnvironmentVariable(LevelVariable), ignoreCase: true, out var l) ? l : LogEventLevel.Information;
         config
@@ -26,8 +30,11 @@ public static class BridgeLogging
             .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .Enrich.FromLogContext();
-        return Environment.GetEnvironmentVariable(FormatVariable) == "json"
-            ? config.WriteTo.Console(new CompactJsonFormatter())
-            : config.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+        // The console is written by one background thread: a request only queues its line.
+        if (Environment.GetEnvironmentVariable(FormatVariable) == "json")
+            return config.WriteTo.Async(a => a.Console(new CompactJsonFormatter()), BufferedLines, blockWhenFull: false, monitor: drops);
+        return config
+            .Enrich.With<ControlCharacterEscaper>()
+            .WriteTo.Async(a => a.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"), BufferedLines, blockWhenFull: false, monitor: drops);
     }
 }

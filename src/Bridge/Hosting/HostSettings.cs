@@ -9,8 +9,8 @@ namespace Bridge.Hosting;
 /// <param name="Time">The clock; the system clock unless a test injects one.</param>
 public sealed record HostSettings(string Urls, Action<LoggerConfiguration>? ConfigureLogging = null, TimeProvider? Time = null)
 {
-    /// <summary>Wraps the store the host opens (tests observe or break commits this way); null uses it as it is.</summary>
-    public Func<IBridgeStore, IBridgeStore>? WrapStore { get; init; }
+    /// <summary>Replaces parts of the store the host opens (tests observe or break commits this way); null uses it as it is.</summary>
+    public Func<BridgeStore, BridgeStore>? WrapStore { get; init; }
 
     /// <summary>Where a reload reads <c>${VAR}</c> from; the process environment unless a test gives its own.</summary>
     public Configuration.EnvInterpolator? Environment { get; init; }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Bridge.Configuration;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -15,7 +14,9 @@ public static class HookBodyReader
     /// Reads the body as the exact bytes received (signatures are computed over them), refusing more than
     /// <paramref name="maxBytes"/> as soon as it is clear, without reading the rest.
     /// </summary>
-    public static async Task<(ReadOnlyMemory<byte> Body, BodyProblem? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken ct)
+    /// <param name="timeout">For the whole body (<c>server.limits.body_timeout</c>): a client that sends just fast enough
+    /// for the minimum rate still cannot hold its place longer.</param>
+    public static async Task<(ReadOnlyMemory<byte> Body, BodyProblem? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes, TimeSpan timeout, TimeProvider time, CancellationToken ct)
     {
         if (request.ContentLength > maxBytes) return (default, TooLarge(request, maxBytes));
         // The server's own limit is the start-up value; this request's source may allow less or, after a reload, more.
@@ -23,16 +24,24 @@ public static class HookBodyReader
 
         var buffer = new ArrayBufferWriter<byte>(request.ContentLength is > 0 and var n ? (int)n : 4096);
         var stream = request.Body;
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         try
         {
             while (true)
             {
                 var memory = buffer.GetMemory(4096);
-                var read = await stream.ReadAsync(memory, ct);
+                var read = await stream.ReadAsync(memory, linked.Token);
                 if (read == 0) break;
                 buffer.Advance(read);
                 if (buffer.WrittenCount > maxBytes) return (default, TooLarge(request, maxBytes));
             }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            // The rest of the body stays unread: the connection closes after the answer.
+            request.HttpContext.Response.Headers.Connection = "close";
+            return (default, new BodyProblem(408, "Body too slow", $"the body did not arrive within {timeout.TotalSeconds:0.###} s (server.limits.body_timeout); {buffer.WrittenCount} bytes came"));
         }
         catch (BadHttpRequestException e)
         {
@@ -44,10 +53,7 @@ public static class HookBodyReader
         return (buffer.WrittenMemory, null);
     }
 
-    /// <summary>Parses a whole body; shared by the endpoint and <c>bridge try</c> so both judge a payload alike.</summary>
-    public static (JsonDocument? Document, BodyProblem? Problem) Parse(ReadOnlyMemory<byte> body) => Parse(body, IngestLimitsConfig.Default.MaxDepth);
-
-    /// <inheritdoc cref="Parse(ReadOnlyMemory{byte})"/>
+    /// <summary>Parses a whole body as one JSON object; <see cref="Events.EventReader"/> is its one caller, so every path judges a payload alike.</summary>
     public static (JsonDocument? Document, BodyProblem? Problem) Parse(ReadOnlyMemory<byte> body, int maxDepth)
     {
         // JSON text may start with a UTF-8 byte order mark (RFC 8259 lets parsers ignore it); the parser would not.

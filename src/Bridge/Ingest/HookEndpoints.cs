@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Bridge.Configuration;
 using Bridge.Events;
+using Bridge.Ingest.Limits;
 using Bridge.Pipeline;
 using Bridge.Rules;
 using Bridge.Storage;
@@ -22,7 +23,7 @@ public static class HookEndpoints
     }
 
     private static async Task<Results<Accepted<HookAccepted>, ProblemHttpResult>> ReceiveAsync(
-        string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, ILoggerFactory loggers)
+        string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, ILoggerFactory loggers, RefusalLog refusals)
     {
         var log = loggers.CreateLogger(typeof(HookEndpoints).FullName!);
         var runtime = live.Current;
@@ -32,40 +33,40 @@ public static class HookEndpoints
         var admission = await gate.AdmitAsync(sourceConfig, runtime.Config.Server.Limits, http);
         if (admission.Refusal is { } refused)
         {
-            log.LogWarning("Refused a hook for {Source} from {RemoteIp}: {Reason}", source, http.Connection.RemoteIpAddress, refused.Detail);
+            refusals.Refused(http.Connection.RemoteIpAddress, source, refused.Detail);
             if (refused.Challenge is not null) http.Response.Headers.WWWAuthenticate = refused.Challenge;
+            if (refused.RetryAfter is { } wait) HookRateLimits.SetRetryAfter(http.Response, wait);
             return Problem(refused.Status, refused.Title, refused.Detail);
         }
 
-        using (var document = admission.Document)
+        var receivedAt = time.GetUtcNow();
+        var reading = EventReader.Read(admission.Body, sourceConfig, runtime, receivedAt, PayloadLimits.Of(runtime.Config.Server.Limits));
+        if (reading.Event is not { } e)
         {
-            var normalized = EventNormalizer.Normalize(sourceConfig, document!.RootElement, time);
-            if (normalized.Error is { } shape)
-            {
+            var problem = reading.Problem!;
+            // Not taken: a corrected resend of this message must not be refused as a replay.
+            admission.Claim?.Release();
+            refusals.Refused(http.Connection.RemoteIpAddress, source, problem.Detail);
+            return Problem(problem.Status, problem.Title, problem.Detail);
+        }
+        var verdicts = reading.Verdicts;
+        // Not the request's token: once queued for commit, the write completes even if the sender hangs up.
+        var stored = await queue.AcceptAsync(new AcceptedEvent(e, verdicts, runtime, receivedAt), CancellationToken.None);
+        switch (stored.Status)
+        {
+            case AcceptStatus.Unavailable:
+                // Not taken: a retry of this delivery must not be refused as a replay.
                 admission.Claim?.Release();
-                log.LogWarning("Refused a hook for {Source}: {Reason}", source, shape.Message);
-                return Problem(422, "Unrecognised event shape", shape.Message);
-            }
-            var e = normalized.Event!;
-            var verdicts = runtime.Rules.Evaluate(e);
-            // Not the request's token: once queued for commit, the write completes even if the sender hangs up.
-            var stored = await queue.AcceptAsync(new AcceptedEvent(e, verdicts, runtime, time.GetUtcNow()), CancellationToken.None);
-            switch (stored.Status)
-            {
-                case AcceptStatus.Unavailable:
-                    // Not taken: a retry of this delivery must not be refused as a replay.
-                    admission.Claim?.Release();
-                    log.LogError("Cannot store event {EventId} from {Source} ({Reason}); answered 503 so the sender keeps it and retries", e.Id, source, stored.Reason);
-                    http.Response.Headers.RetryAfter = StoreRetryAfterSeconds;
-                    return Problem(503, "Store unavailable", "the bridge cannot store the event right now, so it did not take it; retry later");
-                case AcceptStatus.Duplicate:
-                    log.LogInformation("Event {EventId} ({Action}) from {Source} is a copy of event {Original} accepted within the de-duplication window; nothing more will be sent",
-                        e.Id, e.Action, e.Source, stored.DuplicateOf);
-                    return TypedResults.Accepted((string?)null, HookAccepted.From(e, verdicts) with { Status = "duplicate", DuplicateOf = stored.DuplicateOf });
-                default:
-                    LogAccepted(log, e, verdicts);
-                    return TypedResults.Accepted((string?)null, HookAccepted.From(e, verdicts));
-            }
+                log.LogError("Cannot store event {EventId} from {Source} ({Reason}); answered 503 so the sender keeps it and retries", e.Id, source, stored.Reason);
+                http.Response.Headers.RetryAfter = StoreRetryAfterSeconds;
+                return Problem(503, "Store unavailable", "the bridge cannot store the event right now, so it did not take it; retry later");
+            case AcceptStatus.Duplicate:
+                log.LogInformation("Event {EventId} ({Action}) from {Source} is a copy of event {Original} accepted within the de-duplication window; nothing more will be sent",
+                    e.Id, e.Action, e.Source, stored.DuplicateOf);
+                return TypedResults.Accepted((string?)null, HookAccepted.From(e, verdicts) with { Status = "duplicate", DuplicateOf = stored.DuplicateOf });
+            default:
+                LogAccepted(log, e, verdicts);
+                return TypedResults.Accepted((string?)null, HookAccepted.From(e, verdicts));
         }
     }
 

@@ -1,10 +1,10 @@
-using System.Text.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.Configuration;
 using Bridge.Events;
-using Bridge.Ingest;
 using Bridge.Mappings;
 using Bridge.Messages;
+using Bridge.Storage;
 
 namespace Bridge.MappingTests;
 
@@ -20,7 +20,7 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
     public const string DefaultTopic = "test";
 
     private readonly MappingLimitsConfig _limits = runtime?.Config.MappingLimits ?? MappingLimitsConfig.Default;
-    private readonly MappingRunner _runner = new(runtime?.Config.MappingLimits ?? MappingLimitsConfig.Default);
+    private readonly MessageMaker _maker = new(new MappingRunner(runtime?.Config.MappingLimits ?? MappingLimitsConfig.Default));
     // Each file compiles once per run, however many cases use it.
     private readonly Dictionary<string, (CompiledMapping? Mapping, string? Error)> _compiled = new(StringComparer.Ordinal);
 
@@ -43,37 +43,38 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
 
         var source = PickSource(c, rule, out var sourceProblem);
         if (source is null) return MappingTestResult.Broken(c, subject, sourceProblem!);
-        var e = ReadEvent(c, source, out var eventProblem);
-        if (e is null) return MappingTestResult.Broken(c, subject, eventProblem!);
+        var reading = Read(c, source, out var eventProblem);
+        if (reading?.Event is not { } e) return MappingTestResult.Broken(c, subject, eventProblem!);
 
-        var outcomes = new List<MappingOutcome>();
+        // The key serve would store the event under, so each sequence_id is the one serve would send.
+        var dedupeKey = DedupeKeys.For(e, source.Format);
+        var outcomes = new List<MadeMessages>();
         var notes = new List<string>();
         if (c.Mapping is not null)
         {
             var (mapping, error) = Compile(c.Mapping);
             if (mapping is null) return MappingTestResult.Broken(c, subject, error!);
-            var ctx = new MappingContext(c.Ctx.Rule ?? "test", c.Ctx.Topic ?? DefaultTopic, c.Ctx.Destination ?? "test", source.Name, c.Ctx.BaseUrl ?? source.BaseUrl) { Now = c.Now };
-            outcomes.Add(_runner.Run(mapping, e, ctx));
+            // No rule runs it: the context is a stand-in rule's, as `bridge try --mapping` makes one.
+            var standIn = new RuleConfig("test", new MatchSpec(), null, c.Mapping, "test", DefaultTopic, false, "test");
+            outcomes.Add(_maker.Make(mapping, e, Adjust(MappingContext.For(standIn, source), c), dedupeKey));
         }
         else
         {
-            var verdicts = runtime!.Rules.Evaluate(e);
+            var verdicts = reading.Verdicts;
             for (var i = 0; i < verdicts.Count; i++)
             {
-                var r = runtime.Rules.Rules[i];
+                var r = runtime!.Rules.Rules[i];
                 if (rule is not null && r != rule) continue;
                 if (!verdicts[i].Matched)
                 {
                     notes.Add($"rule {r.Name} did not match: {verdicts[i].Reason}");
                     continue;
                 }
-                var ctx = new MappingContext(c.Ctx.Rule ?? r.Name, c.Ctx.Topic ?? r.Config.Topic, c.Ctx.Destination ?? r.Config.Destination, e.Source,
-                    c.Ctx.BaseUrl ?? runtime.Config.Sources[e.Source].BaseUrl) { Now = c.Now };
-                outcomes.Add(_runner.Run(runtime.Mappings, r, e, ctx));
+                outcomes.Add(_maker.Make(runtime, r, e, dedupeKey, Adjust(MappingContext.For(r.Config, source), c)));
             }
         }
 
-        var messages = outcomes.SelectMany(o => o.Messages).ToList();
+        var messages = outcomes.SelectMany(o => o.Messages).Select(m => m.Message).ToList();
         var errors = outcomes.SelectMany(o => o.Errors).Select(x => x.ToString()).ToList();
         var logs = outcomes.SelectMany(o => o.Logs).ToList();
         var mismatches = Judge(c.Expect, messages, errors, logs, nothingBecause: notes.Count > 0 && outcomes.Count == 0 ? "no rule matched (see the note)" : "the mapping returned null");
@@ -147,7 +148,17 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
         return null;
     }
 
-    private static BridgeEvent? ReadEvent(MappingTestCase c, SourceConfig source, out string? problem)
+    /// <summary>A case may set what its mapping sees as <c>ctx</c> (<c>ctx:</c>) and the time (<c>now:</c>).</summary>
+    private static MappingContext Adjust(MappingContext ctx, MappingTestCase c) => ctx with
+    {
+        Rule = c.Ctx.Rule ?? ctx.Rule,
+        Topic = c.Ctx.Topic ?? ctx.Topic,
+        Destination = c.Ctx.Destination ?? ctx.Destination,
+        BaseUrl = c.Ctx.BaseUrl ?? ctx.BaseUrl,
+        Now = c.Now,
+    };
+
+    private EventReading? Read(MappingTestCase c, SourceConfig source, out string? problem)
     {
         problem = null;
         byte[] bytes;
@@ -165,20 +176,15 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
         }
         else
         {
-            bytes = JsonSerializer.SerializeToUtf8Bytes(c.Payload);
+            bytes = Encoding.UTF8.GetBytes(c.Payload?.ToJsonString() ?? "null");
         }
-        var (document, body) = HookBodyReader.Parse(bytes);
-        if (body is not null)
-        {
-            problem = $"the payload would be refused with {body.Status}: {body.Detail}";
-            return null;
-        }
-        using (document)
-        {
-            var normalized = EventNormalizer.Normalize(source, document!.RootElement, TimeProvider.System);
-            if (normalized.Event is null) problem = $"the payload would be refused with 422: {normalized.Error!.Message}";
-            return normalized.Event;
-        }
+        var receivedAt = c.Now ?? TimeProvider.System.GetUtcNow();
+        var limits = PayloadLimits.Of(runtime?.Config.Server.Limits ?? IngestLimitsConfig.Default);
+        var reading = runtime is null || c.Mapping is not null
+            ? EventReader.ReadEvent(bytes, source, receivedAt, limits)
+            : EventReader.Read(bytes, source, runtime, receivedAt, limits);
+        if (reading.Problem is { } refused) problem = $"the payload would be refused with {refused.Status}: {refused.Detail}";
+        return reading;
     }
 
     private (CompiledMapping? Mapping, string? Error) Compile(string name)

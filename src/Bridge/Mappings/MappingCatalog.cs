@@ -101,13 +101,18 @@ public sealed class MappingCatalog
         return MappingCompiler.Compile(name, path, source, limits, out error);
     }
 
-    private static CompiledMapping LoadDefault()
+    /// <summary>The built-in mapping's source text (the playground shows it to edit).</summary>
+    public static string DefaultSource => BuiltInSource.Value;
+
+    private static readonly Lazy<string> BuiltInSource = new(() =>
     {
         using var stream = typeof(MappingCatalog).Assembly.GetManifestResourceStream("Bridge.Mappings.default.js")
             ?? throw new InvalidOperationException("The built-in mapping resource Bridge.Mappings.default.js is missing.");
         using var reader = new StreamReader(stream);
-        var source = reader.ReadToEnd();
-        return MappingCompiler.Compile("(default)", null, source, MappingLimitsConfig.Default, out var error)
+        return reader.ReadToEnd();
+    });
+
+    private static CompiledMapping LoadDefault() =>
+        MappingCompiler.Compile("(default)", null, DefaultSource, MappingLimitsConfig.Default, out var error)
             ?? throw new InvalidOperationException($"The built-in mapping does not load: {error}");
-    }
 }

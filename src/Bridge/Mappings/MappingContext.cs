@@ -1,3 +1,5 @@
+using Bridge.Configuration;
+
 namespace Bridge.Mappings;
 
 /// <summary>What a mapping receives as <c>ctx</c>.</summary>
@@ -9,4 +11,15 @@ public sealed record MappingContext(string Rule, string? Topic, string Destinati
     /// Fixed for the whole run so relative times ("5 minutes ago") are deterministic in tests.
     /// </summary>
     public DateTimeOffset? Now { get; init; }
+
+    /// <summary>
+    /// The <c>ctx</c> of <paramref name="rule"/>'s mapping for an event that arrived on <paramref name="source"/>. Made
+    /// here only, so <c>serve</c>, <c>bridge try</c> and <c>bridge test</c> hand a mapping the same context.
+    /// </summary>
+    public static MappingContext For(RuleConfig rule, SourceConfig source)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(source);
+        return new(rule.Name, rule.Topic, rule.Destination, source.Name, source.BaseUrl);
+    }
 }

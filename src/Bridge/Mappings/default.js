@@ -101,10 +101,18 @@ function sentence(event, who) {
     case 'model_created': return `${who} created ${thing || 'an object'}`;
     case 'model_updated': return `${who} updated ${thing || 'an object'}`;
     case 'model_deleted': return `${who} deleted ${thing || 'an object'}`;
-    case 'impersonation_started': return `${who} started impersonating ${(context.user && context.user.username) || 'a user'}`;
+    case 'impersonation_started': return `${who} started impersonating ${actingAs(event) || 'a user'}`;
     case 'impersonation_ended': return `${who} stopped impersonating`;
     default: return null;
   }
+}
+
+// The account an administrator is impersonating: Authentik keeps the administrator as the event's user and puts
+// the impersonated account in user.on_behalf_of, on impersonation_started and on every event made meanwhile.
+function actingAs(event) {
+  const raw = bridge.authentikEvent(event);
+  const target = raw && raw.user && raw.user.on_behalf_of;
+  return (target && target.username) || null;
 }
 
 function clip(text, max) {
@@ -128,7 +136,9 @@ function map(event, ctx) {
 
   const context = event.context || {};
   const attempted = event.action === 'login_failed' ? context.username : null;
-  const who = attempted || (event.user && event.user.username) || null;
+  const actor = attempted || (event.user && event.user.username) || null;
+  const target = event.action === 'impersonation_started' ? null : actingAs(event);
+  const who = actor && target ? `${actor} (as ${target})` : actor;
   const label = TITLES[event.action] || (event.action ? humanize(event.action) : 'Authentik event');
 
   const lines = [];

@@ -119,16 +119,24 @@ public static partial class MessageNormalizer
             Firebase = firebase,
             SequenceId = sequenceId,
         };
-        return FitBody(result);
+        // Checked here too, so a mapping's result is judged whole; the message maker fits it again with its sequence_id.
+        var (fitted, _, error) = Fit(result);
+        return error is null ? new(fitted, []) : new(null, [error]);
     }
 
-    /// <summary>Shortens <c>message</c> until the whole body fits in <see cref="MaxBodyBytes"/>; an error when even an empty message is too big.</summary>
-    private static MessageNormalization FitBody(NtfyMessage m)
+    /// <summary>
+    /// The exact body ntfy receives: <paramref name="m"/> as JSON, its <c>message</c> shortened until the whole body fits in
+    /// <see cref="MaxBodyBytes"/> (ntfy answers 413 above it). An error when even an empty message is too big.
+    /// </summary>
+    /// <returns>The message as fitted and its body, or the error.</returns>
+    public static (NtfyMessage? Message, byte[]? Body, MessageFieldError? Error) Fit(NtfyMessage m)
     {
+        ArgumentNullException.ThrowIfNull(m);
         for (var attempt = 0; attempt < 8; attempt++)
         {
-            var size = NtfyMessageJson.ToUtf8(m).Length;
-            if (size <= MaxBodyBytes) return new(m, []);
+            var body = NtfyMessageJson.ToUtf8(m);
+            var size = body.Length;
+            if (size <= MaxBodyBytes) return (m, body, null);
             var messageBytes = m.Message is null ? 0 : Encoding.UTF8.GetByteCount(m.Message);
             if (messageBytes == 0) break;
             // Escapes make the JSON of the text longer than the text ("\"" is 2 bytes, an emoji 12): cut in proportion.
@@ -138,7 +146,7 @@ public static partial class MessageNormalizer
             m = m with { Message = Truncate(m.Message!, budget) };
         }
         var final = NtfyMessageJson.ToUtf8(m with { Message = null }).Length;
-        return new(null, [new("", $"the message is {final} bytes of JSON without its text; ntfy accepts at most {MaxBodyBytes} (shorten title, tags or actions)")]);
+        return (null, null, new("", $"the message is {final} bytes of JSON without its text; ntfy accepts at most {MaxBodyBytes} (shorten title, tags or actions)"));
     }
 
     /// <summary>Cuts <paramref name="text"/> to at most <paramref name="maxBytes"/> UTF-8 bytes at a character boundary, ending with "…".</summary>
@@ -280,7 +288,8 @@ public static partial class MessageNormalizer
                 continue;
             }
             var action = Action(item, $"actions[{i}]", errors);
-            if (action is not null) result.Add(action);
+            // The JsonNode overload: the generic Add<T> would wrap the object in a JsonValue, which needs reflection (and fails under Native AOT).
+            if (action is not null) result.Add((JsonNode)action);
             i++;
         }
         return result.Count == 0 ? null : result;

@@ -1,24 +1,23 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Bridge.Configuration;
 using Bridge.Events;
-using Bridge.Ingest;
 using Bridge.Storage;
 
 namespace Bridge.Pipeline;
 
 /// <summary>
 /// The store is the queue: accepting commits the event, and the reader walks unprocessed events in commit order, so
-/// the events a crash left unprocessed come first after a restart and nothing is read twice. Events accepted by this
-/// process are kept in memory until processed, so the usual path does not parse its body a second time.
+/// the events a crash left unprocessed come first after a restart and nothing is read twice. A small window of events
+/// accepted by this process is kept in memory until read, so the usual path does not parse a body twice; beyond it
+/// (a backlog) events stay in the store and are rebuilt from their bodies as they are read, in batches.
 /// </summary>
-public sealed class DurableEventQueue(IBridgeStore store, LiveRuntime live, TimeProvider time, ILogger<DurableEventQueue> log) : IEventQueue
+public sealed class DurableEventQueue(IEventLog store, LiveRuntime live, TimeProvider time, ILogger<DurableEventQueue> log) : IEventQueue
 {
-    /// <summary>Events read from the store at a time.</summary>
-    private const int ReadBatch = 64;
-
-    /// <summary>Bounds the events held in memory; beyond it the processor rebuilds events from their stored bodies.</summary>
-    private const int MaxCached = 10_000;
+    /// <summary>
+    /// Accepted events kept in memory, parsed, until the processor reads them. Small on purpose: memory is bounded by
+    /// this, not by the backlog; an event beyond it costs one more parse.
+    /// </summary>
+    public const int MaxCached = 512;
 
     /// <summary>How long the reader waits after the store failed a read before it looks again.</summary>
     private static readonly TimeSpan ReadRetry = TimeSpan.FromSeconds(1);
@@ -35,7 +34,8 @@ public sealed class DurableEventQueue(IBridgeStore store, LiveRuntime live, Time
         var config = accepted.Runtime.Config;
         var key = DedupeKeys.For(e, config.Sources[e.Source].Format);
         var result = await store.AcceptEventAsync(new NewEvent(e, accepted.Verdicts, key, accepted.ReceivedAt, config.Storage.DedupeWindow), ct);
-        if (result.Status == AcceptStatus.Accepted)
+        // An event with no rule to run is processed as it is committed: the reader never sees it.
+        if (result.Status == AcceptStatus.Accepted && result.RulesToRun.Count > 0)
         {
             if (_cache.Count < MaxCached)
             {
@@ -55,59 +55,53 @@ public sealed class DurableEventQueue(IBridgeStore store, LiveRuntime live, Time
         _arrived.Set();
     }
 
-    public async IAsyncEnumerable<PendingEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
+    public Task WaitAsync(CancellationToken ct) => _arrived.WaitAsync(ct);
+
+    public async Task<IReadOnlyList<PendingEvent>> ReadAsync(int max, CancellationToken ct)
     {
-        long last = 0;
-        while (!ct.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _rescanFrom, -1) is >= 0 and var from) Volatile.Write(ref _lastRead, from);
+        IReadOnlyList<StoredEvent> batch;
+        try
         {
-            if (Interlocked.Exchange(ref _rescanFrom, -1) is >= 0 and var from) last = from;
-            IReadOnlyList<StoredEvent> batch;
-            try
-            {
-                batch = await store.GetUnprocessedEventsAsync(last, ReadBatch, ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "Cannot read unprocessed events from the store; trying again");
-                await Task.Delay(ReadRetry, time, ct);
-                continue;
-            }
-            if (batch.Count == 0)
-            {
-                await _arrived.WaitAsync(ct);
-                continue;
-            }
-            foreach (var stored in batch)
-            {
-                last = stored.Seq;
-                Volatile.Write(ref _lastRead, Math.Max(Volatile.Read(ref _lastRead), last));
-                yield return ToPending(stored);
-            }
+            batch = await store.GetUnprocessedEventsAsync(Volatile.Read(ref _lastRead), max, ct);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "Cannot read unprocessed events from the store; trying again");
+            await Task.Delay(ReadRetry, time, ct);
+            _arrived.Set();
+            return [];
+        }
+        var pending = new List<PendingEvent>(batch.Count);
+        foreach (var stored in batch)
+        {
+            Volatile.Write(ref _lastRead, stored.Seq);
+            pending.Add(ToPending(stored));
+        }
+        return pending;
     }
 
     private PendingEvent ToPending(StoredEvent stored)
     {
         if (_cache.TryRemove(stored.Seq, out var accepted))
-            return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, accepted.Event, stored.RulesToRun, accepted.Runtime);
+            return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, accepted.Event, stored.RulesLeft, accepted.Runtime);
 
         // Committed by an earlier process (or not cached): rebuild the event from its body under today's configuration.
         var runtime = live.Current;
         if (!runtime.Config.Sources.TryGetValue(stored.Source, out var source))
             return Unbuildable(stored, runtime, $"source '{stored.Source}' is no longer configured");
-        // It was accepted under whatever max_depth was configured then: read it back under the deepest a config allows.
-        var (document, problem) = HookBodyReader.Parse(stored.Body, IngestLimitsConfig.MaxAllowedDepth);
-        if (problem is not null) return Unbuildable(stored, runtime, $"the stored body cannot be read again: {problem.Detail}");
-        using (document)
+        var reading = EventReader.ReadEvent(stored.Body, source, stored.ReceivedAt, PayloadLimits.Stored);
+        if (reading.Event is not { } e)
         {
-            var normalized = EventNormalizer.Normalize(source, document!.RootElement, time);
-            if (normalized.Event is not { } e) return Unbuildable(stored, runtime, $"the stored body is no longer an event: {normalized.Error?.Message}");
-            // The id the 202 named, not a fresh one (the bridge makes ids for bodies without one).
-            e = e with { Id = stored.EventId };
-            return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, e, stored.RulesToRun, runtime);
+            var problem = reading.Problem!;
+            return Unbuildable(stored, runtime, problem.Status == 422
+                ? $"the stored body is no longer an event: {problem.Detail}"
+                : $"the stored body cannot be read again: {problem.Detail}");
         }
+        // The id the 202 named, not a fresh one (the bridge makes ids for bodies without one).
+        return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, e with { Id = stored.EventId }, stored.RulesLeft, runtime);
     }
 
     private static PendingEvent Unbuildable(StoredEvent stored, BridgeRuntime runtime, string problem) =>
-        new(stored.Seq, stored.EventId, stored.DedupeKey, null, stored.RulesToRun, runtime, problem);
+        new(stored.Seq, stored.EventId, stored.DedupeKey, null, stored.RulesLeft, runtime, problem);
 }

@@ -1,125 +1,179 @@
-using Bridge.Configuration;
-using Bridge.Mappings;
-using Bridge.Messages;
+using System.Threading.Channels;
+using Bridge.Observability;
 using Bridge.Storage;
 
 namespace Bridge.Pipeline;
 
 /// <summary>
-/// Runs the matched rules' mappings for each committed event, after its 202 went out, and commits the messages they
-/// make (or, for a mapping that fails, a dead message saying why). One event at a time, so messages are made in the
-/// order events arrived; a slow mapping is bounded by the sandbox timeout.
+/// Runs the matched rules' mappings for committed events, after their 202 went out, and commits the messages they
+/// make (or, for a mapping that fails, a dead message saying why). It takes every event that is ready, up to
+/// <see cref="Window"/> in hand, runs up to <c>mapping_limits.max_concurrency</c> mappings at once on the thread pool,
+/// and commits whatever has finished in one transaction without waiting for the slowest. Each rule is a lane
+/// (<see cref="MappingLanes"/>): its messages are committed in event order, and a slow or failing mapping delays only
+/// its own rule's messages.
 /// </summary>
-public sealed class EventProcessor(IEventQueue events, IBridgeStore store, Signal deliveries, MappingRunner runner, TimeProvider time, ILogger<EventProcessor> log)
-    : BackgroundService
+public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal deliveries, EventMapper mapper, TimeProvider time, ILogger<EventProcessor> log,
+    BridgeMetrics metrics) : BackgroundService
 {
-    /// <summary>The longest wait between tries to commit an event's messages while the store refuses.</summary>
+    /// <summary>Events in hand at once (read, not yet fully committed): bounds the processor's memory whatever the backlog.</summary>
+    public const int Window = 256;
+
+    /// <summary>The longest wait between tries to commit messages while the store refuses.</summary>
     private static readonly TimeSpan MaxCommitRetry = TimeSpan.FromSeconds(30);
+
+    private readonly Channel<(MappingLanes.Run Run, MappedRule Result)> _finished =
+        Channel.CreateUnbounded<(MappingLanes.Run, MappedRule)>(new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly Dictionary<long, EventProgress> _inHand = [];
+    private readonly MappingLanes _lanes = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var ready = new List<MappingLanes.Run>();
+        List<MappingLanes.Run>? committing = null;
+        Task? commit = null;
+        var mayHaveMore = true;
+        Task? arrival = null;
+        Task<bool>? finishing = null;
         try
         {
-            await foreach (var pending in events.ReadAllAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                // Mapping runs are synchronous CPU work; this loop is its own thread of work, never a request's.
-                var (messages, mappingLog) = Process(pending);
-                await CommitAsync(pending, messages, mappingLog, stoppingToken);
-                // After the commit, so whoever reads this (a person, a test) finds the messages in the store.
-                log.LogDebug("Processed event {EventId}: {Queued} message(s) queued, {Dead} dead",
-                    pending.EventId, messages.Count(m => m.Status == MessageStatus.Pending), messages.Count(m => m.Status == MessageStatus.Dead));
-                deliveries.Set();
+                if (mayHaveMore && _inHand.Count < Window) mayHaveMore = await TakeAsync(Window - _inHand.Count, stoppingToken);
+                Start(mapper.MaxConcurrency);
+                while (_finished.Reader.TryRead(out var done)) _lanes.Finished(done.Run, done.Result, ready);
+                if (commit is { IsCompleted: true })
+                {
+                    await commit;
+                    Finish(committing!);
+                    (commit, committing) = (null, null);
+                }
+                // One commit at a time, so batches land in order; mappings go on running while it is under way, and
+                // what finishes meanwhile goes into the next one.
+                if (commit is null && ready.Count > 0)
+                {
+                    committing = ready;
+                    ready = [];
+                    commit = CommitAsync(committing, stoppingToken);
+                    continue;
+                }
+                if (mayHaveMore && _inHand.Count < Window) continue;
+                // Each wait is kept until it completes, so a loop that wakes often leaves no waiters behind.
+                finishing ??= _finished.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                var waits = new List<Task>(3) { finishing };
+                if (commit is not null) waits.Add(commit);
+                if (_inHand.Count < Window) waits.Add(arrival ??= events.WaitAsync(stoppingToken));
+                await Task.WhenAny(waits);
+                if (finishing.IsCompleted)
+                {
+                    await finishing;
+                    finishing = null;
+                }
+                if (arrival is { IsCompleted: true })
+                {
+                    await arrival;
+                    arrival = null;
+                    mayHaveMore = true;
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutdown: events not processed stay committed and are processed at the next start.
+            // Shutdown: what is not committed stays unprocessed in the store and is mapped at the next start.
         }
     }
 
-    /// <summary>Retries until the store takes the messages: the event stays unprocessed meanwhile, so nothing is lost either way.</summary>
-    private async Task CommitAsync(PendingEvent pending, List<NewMessage> messages, List<MappingRunLog> mappingLog, CancellationToken ct)
+    /// <returns>Whether more events may be waiting (the read came back full).</returns>
+    private async Task<bool> TakeAsync(int max, CancellationToken ct)
     {
+        var batch = await events.ReadAsync(max, ct);
+        foreach (var pending in batch)
+        {
+            // Read again after a rescan while still in hand: its runs are under way already.
+            if (_inHand.ContainsKey(pending.Seq)) continue;
+            _inHand[pending.Seq] = new EventProgress(pending.RulesToRun.Count);
+            foreach (var rule in pending.RulesToRun) _lanes.Add(pending, rule);
+        }
+        return batch.Count == max;
+    }
+
+    private void Start(int maxConcurrency)
+    {
+        while (_lanes.Running < maxConcurrency && _lanes.Next() is { } run)
+        {
+            // Mappings are synchronous CPU work, bounded by the sandbox's limits: on the pool, never on this loop.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Processor.Run(state.Run), (Processor: this, Run: run), preferLocal: false);
+        }
+    }
+
+    private void Run(MappingLanes.Run run)
+    {
+        var now = time.GetUtcNow();
+        MappedRule result;
+        try
+        {
+            result = mapper.Map(run.Event, run.Rule, now);
+        }
+        catch (Exception e)
+        {
+            // A bug, not a script's fault: the run still ends, as a dead message saying why, so its lane goes on.
+            log.LogError(e, "Mapping rule {Rule} for event {EventId} failed unexpectedly; recorded as dead", run.Rule, run.Event.EventId);
+            result = EventMapper.Dead(run.Event, run.Rule, "", $"the bridge failed to map it: {e.GetType().Name}: {e.Message}", now);
+        }
+        _finished.Writer.TryWrite((run, result));
+    }
+
+    /// <summary>Retries until the store takes the messages: their events stay unprocessed meanwhile, so nothing is lost either way.</summary>
+    private async Task CommitAsync(List<MappingLanes.Run> ready, CancellationToken ct)
+    {
+        var mapped = new List<MappedRule>(ready.Count);
+        foreach (var run in ready) mapped.Add(run.Result!);
         var wait = TimeSpan.FromMilliseconds(100);
         while (true)
         {
             try
             {
-                await store.CompleteEventAsync(pending.Seq, messages, mappingLog, time.GetUtcNow(), ct);
+                await store.CommitMappedAsync(mapped, time.GetUtcNow(), ct);
                 return;
             }
             catch (StoreUnavailableException e)
             {
-                log.LogError("Cannot commit the {Count} messages of event {EventId}: {Reason}; trying again in {Wait}", messages.Count, pending.EventId, e.Message, wait);
+                log.LogError("Cannot commit the messages of {Count} mapping runs: {Reason}; trying again in {Wait}", mapped.Count, e.Message, wait);
                 await Task.Delay(wait, time, ct);
                 wait = wait * 2 < MaxCommitRetry ? wait * 2 : MaxCommitRetry;
             }
         }
     }
 
-    private (List<NewMessage> Messages, List<MappingRunLog> MappingLog) Process(PendingEvent pending)
+    /// <summary>After a commit: events with no rule left are done, and delivery has new messages.</summary>
+    private void Finish(List<MappingLanes.Run> committed)
     {
-        var messages = new List<NewMessage>();
-        var mappingLog = new List<MappingRunLog>();
-        var runtime = pending.Runtime;
-        var now = time.GetUtcNow();
-        foreach (var ruleName in pending.RulesToRun)
+        foreach (var run in committed)
         {
-            var rule = runtime.Rules.Find(ruleName);
-            if (rule is null)
+            var progress = _inHand[run.Event.Seq];
+            foreach (var m in run.Result!.Messages)
             {
-                messages.Add(Dead(ruleName, 0, "", $"rule '{ruleName}' is no longer configured", now));
-                log.LogError("Event {EventId} matched rule {Rule}, which the configuration no longer has; recorded as dead", pending.EventId, ruleName);
-                continue;
+                if (m.Status == MessageStatus.Pending) progress.Queued++;
+                else
+                {
+                    progress.Dead++;
+                    metrics.DeadAtBirth(m.Destination);
+                }
             }
-            var destinationName = rule.Config.Destination;
-            if (pending.Event is not { } e)
-            {
-                messages.Add(Dead(ruleName, 0, destinationName, pending.Problem ?? "the event could not be rebuilt", now));
-                log.LogError("Event {EventId} cannot be processed for rule {Rule}: {Reason}; recorded as dead", pending.EventId, ruleName, pending.Problem);
-                continue;
-            }
-            if (!runtime.Config.Destinations.TryGetValue(destinationName, out var destination))
-            {
-                messages.Add(Dead(ruleName, 0, destinationName, $"destination '{destinationName}' is no longer configured", now));
-                continue;
-            }
-            var source = runtime.Config.Sources[e.Source];
-            var ctx = new MappingContext(rule.Name, rule.Config.Topic, destinationName, e.Source, source.BaseUrl);
-            MappingOutcome outcome;
-            try
-            {
-                outcome = runner.Run(runtime.Mappings, rule, e, ctx);
-            }
-            catch (Exception ex)
-            {
-                log.LogError(ex, "Mapping for rule {Rule} crashed on event {EventId}; recorded as dead", rule.Name, e.Id);
-                messages.Add(Dead(ruleName, 0, destinationName, $"the mapping crashed: {ex.GetType().Name}: {ex.Message}", now));
-                continue;
-            }
-            if (outcome.Logs.Count > 0 || outcome.Errors.Count > 0)
-                mappingLog.Add(new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", outcome.Logs, [.. outcome.Errors.Select(er => er.ToString())]));
-            foreach (var line in outcome.Logs) log.LogInformation("Mapping {Mapping} (rule {Rule}, event {EventId}) logged: {Line}", rule.Config.Mapping ?? "default", rule.Name, e.Id, line);
-            if (outcome.Dropped) log.LogInformation("Mapping for rule {Rule} returned nothing for event {EventId}; no message", rule.Name, e.Id);
-
-            var firstAttempt = now + destination.Retry.Schedule[0];
-            for (var i = 0; i < outcome.Messages.Count; i++)
-            {
-                var message = outcome.Messages[i];
-                // Redelivery after a crash then replaces the first copy on newer ntfy clients instead of doubling it.
-                if (message.SequenceId is null) message = message with { SequenceId = DedupeKeys.SequenceId(pending.DedupeKey, rule.Name, i) };
-                messages.Add(new NewMessage(rule.Name, i, destinationName, message.Topic, NtfyMessageJson.ToUtf8(message), MessageStatus.Pending, null, firstAttempt));
-            }
-            for (var j = 0; j < outcome.Errors.Count; j++)
-            {
-                var error = outcome.Errors[j];
-                log.LogError("Mapping error for event {EventId}, rule {Rule}: {Error}; recorded as dead", e.Id, rule.Name, error.ToString());
-                messages.Add(Dead(ruleName, outcome.Messages.Count + j, destinationName, $"mapping error: {error}", now));
-            }
+            if (--progress.RulesLeft > 0) continue;
+            _inHand.Remove(run.Event.Seq);
+            // After the commit, so whoever reads this (a person, a test) finds the messages in the store.
+            log.LogDebug("Processed event {EventId}: {Queued} message(s) queued, {Dead} dead", run.Event.EventId, progress.Queued, progress.Dead);
         }
-        return (messages, mappingLog);
+        deliveries.Set();
     }
 
-    private static NewMessage Dead(string rule, int index, string destination, string reason, DateTimeOffset now) =>
-        new(rule, index, destination, null, null, MessageStatus.Dead, reason, now);
+    private sealed class EventProgress(int rules)
+    {
+        public int RulesLeft { get; set; } = rules;
+
+        public int Queued { get; set; }
+
+        public int Dead { get; set; }
+    }
 }

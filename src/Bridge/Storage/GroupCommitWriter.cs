@@ -35,6 +35,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private long _writes;
     private volatile string? _lastFailure;
 
+    /// <summary>Told how long each successful commit took (the metrics' store commit latency); null tells no one.</summary>
+    public Action<TimeSpan>? CommitObserved { get; init; }
+
     /// <summary>Why the last writes failed (a commit, or every write of a batch); null once a write commits again.</summary>
     public string? LastFailure => _lastFailure;
 
@@ -69,6 +72,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         var ran = 0;
         var succeeded = 0;
         string? failed = null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             using var tx = _connection.BeginTransaction(deferred: false);
@@ -89,7 +93,8 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
                     tx.Release("w");
                     var failure = Unavailable(e);
                     failed = failure.Message;
-                    work.Fail(failure);
+                    // Told once the batch is settled, so a caller that hears of it finds LastFailure already saying so.
+                    work.Failure = failure;
                 }
                 ran++;
             }
@@ -100,12 +105,14 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             _log.LogError(e, "The store could not commit {Count} writes; nothing of them was kept", batch.Count);
             var failure = Unavailable(e);
             _lastFailure = failure.Message;
-            foreach (var work in batch) work.Fail(failure);
+            foreach (var work in batch) work.Failure = failure;
+            foreach (var work in batch) work.Complete();
             return;
         }
         // A committed change shows the store works again; a batch whose writes failed (a full disk) shows it does not.
         if (succeeded > 0) _lastFailure = null;
         else if (failed is not null) _lastFailure = failed;
+        CommitObserved?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _writes, ran);
         foreach (var work in batch) work.Complete();
@@ -120,12 +127,13 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     private abstract class WriteWork
     {
+        /// <summary>Why this work failed; null while it has not.</summary>
+        public Exception? Failure { get; set; }
+
         public abstract void Run(SqliteConnection connection, SqliteTransaction tx);
 
-        /// <summary>Resolves the caller's task; a work already failed stays failed.</summary>
+        /// <summary>Resolves the caller's task: with the result, or with <see cref="Failure"/>.</summary>
         public abstract void Complete();
-
-        public abstract void Fail(Exception e);
     }
 
     private sealed class WriteWork<T>(Func<SqliteConnection, SqliteTransaction, T> work) : WriteWork
@@ -138,8 +146,10 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
         public override void Run(SqliteConnection connection, SqliteTransaction tx) => _result = work(connection, tx);
 
-        public override void Complete() => _done.TrySetResult(_result);
-
-        public override void Fail(Exception e) => _done.TrySetException(e);
+        public override void Complete()
+        {
+            if (Failure is { } failure) _done.TrySetException(failure);
+            else _done.TrySetResult(_result);
+        }
     }
 }

@@ -5,6 +5,7 @@ namespace Bridge.Storage;
 /// <param name="Body">The exact ntfy JSON; null when the mapping failed (then <paramref name="Status"/> is Dead).</param>
 /// <param name="DeadReason">Why it is dead from the start (a mapping error).</param>
 /// <param name="FirstAttemptAt">When the first attempt is due.</param>
+/// <param name="SequenceId">The ntfy <c>sequence_id</c> inside <paramref name="Body"/>: messages sharing one are delivered strictly in order.</param>
 public sealed record NewMessage(
     string Rule,
     int Index,
@@ -13,4 +14,5 @@ public sealed record NewMessage(
     byte[]? Body,
     MessageStatus Status,
     string? DeadReason,
-    DateTimeOffset FirstAttemptAt);
+    DateTimeOffset FirstAttemptAt,
+    string? SequenceId = null);

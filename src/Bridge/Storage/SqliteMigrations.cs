@@ -74,6 +74,20 @@ internal static class SqliteMigrations
         """,
         // 2: what each rule's mapping printed (console) and the errors it had, as JSON; null when it said nothing.
         "ALTER TABLE events ADD COLUMN mapping_log TEXT;",
+        // 3: the processor commits each rule's messages on their own (a slow mapping holds back only its rule), so an
+        // event records the rules still to run (JSON; null: all of rules_to_run). Messages keep their ntfy sequence_id,
+        // so one never overtakes an older one it updates. Claims are leases in memory now (one process owns the file).
+        // An event no rule matched is processed as it is committed, as new ones are.
+        """
+        ALTER TABLE events ADD COLUMN rules_left TEXT;
+        ALTER TABLE messages ADD COLUMN sequence_id TEXT;
+        UPDATE messages SET sequence_id = json_extract(CAST(body AS TEXT), '$.sequence_id')
+            WHERE body IS NOT NULL AND json_valid(CAST(body AS TEXT));
+        ALTER TABLE messages DROP COLUMN claimed_until;
+        UPDATE events SET status = 1, processed_at = received_at WHERE status = 0 AND rules_to_run = '[]';
+        CREATE INDEX messages_sequence ON messages (destination, sequence_id, id) WHERE status = 0;
+        CREATE INDEX messages_topic_order ON messages (destination, topic, id) WHERE status = 0;
+        """,
     ];
 
     public static int Latest => Steps.Count;

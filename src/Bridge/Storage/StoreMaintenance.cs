@@ -6,7 +6,7 @@ namespace Bridge.Storage;
 /// Purges what retention no longer keeps: delivered messages (with their attempts), events with nothing left to
 /// deliver, and expired de-duplication keys. Dead messages stay until replayed or deleted: nothing dies silently.
 /// </summary>
-public sealed class StoreMaintenance(IBridgeStore store, LiveRuntime live, TimeProvider time, ILogger<StoreMaintenance> log) : BackgroundService
+public sealed class StoreMaintenance(IStoreRetention store, LiveRuntime live, TimeProvider time, ILogger<StoreMaintenance> log) : BackgroundService
 {
     /// <summary>How often the purge runs: often enough to keep the file small, rarely enough to cost nothing.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);

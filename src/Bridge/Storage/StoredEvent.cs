@@ -31,6 +31,9 @@ public sealed record StoredEvent(
     int Duplicates,
     DateTimeOffset? ProcessedAt)
 {
+    /// <summary>The rules of <see cref="RulesToRun"/> whose messages are not committed yet (all of them until the processor starts).</summary>
+    public IReadOnlyList<string> RulesLeft { get; init; } = RulesToRun;
+
     /// <summary>What the rules' mappings printed and the errors they had while processing it.</summary>
     public IReadOnlyList<MappingRunLog> MappingLog { get; init; } = [];
 }

@@ -152,6 +152,15 @@ public sealed class ConfigLoaderTests
         Assert.Contains(result.Warnings, w => w.Contains("dry-run", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void ACredentialedDestinationUrlIsAnErrorWithoutADryRunWarning()
+    {
+        var result = Load(Minimal.Replace("\"https://ntfy.example.com\"", "\"https://user:pw-0123456789abcdef@ntfy.example.com\"", StringComparison.Ordinal));
+
+        Assert.Contains(result.Errors, e => e.Message.Contains("must not carry credentials", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Warnings, w => w.Contains("dry-run", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("500ms", 0.5)]
     [InlineData("10s", 10)]

@@ -186,8 +186,13 @@ public sealed class SecurityConfigTests
 
         Assert.Equal(IngestLimitsConfig.Default, server.Limits);
         Assert.Equal(1024 * 1024, server.Limits.MaxBodyBytes);
-        Assert.Equal(new RateLimitConfig(600, TimeSpan.FromMinutes(1)), server.Limits.PerClient);
+        // Authentik sends in bursts: its requests are bounded by max_in_flight and the store, not by its address.
+        Assert.Null(server.Limits.PerClient);
+        Assert.Equal(TimeSpan.FromSeconds(10), server.Limits.BodyTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), server.Limits.KeepAliveTimeout);
+        Assert.Equal(new RateLimitConfig(10, TimeSpan.FromMinutes(10)), server.Limits.AuthFailures);
         Assert.Empty(server.TrustedProxies);
+        Assert.Equal(["localhost", "127.0.0.1", "[::1]"], server.AllowedHosts);
     }
 
     [Fact]

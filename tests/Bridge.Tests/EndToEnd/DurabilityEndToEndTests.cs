@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Storage;
 using Bridge.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bridge.Tests.EndToEnd;
 
@@ -18,8 +19,9 @@ public sealed class DurabilityEndToEndTests
     {
         HeldStore? held = null;
         await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin,
-            options: new TestHostOptions(WrapStore: s => held = new HeldStore(s)));
-        var sqlite = Assert.IsType<SqliteBridgeStore>(held!.Inner2);
+            options: new TestHostOptions(WrapStore: s => s with { Events = held = new HeldStore(s.Events) }));
+        Assert.NotNull(held);
+        var sqlite = Assert.IsType<SqliteStore>(bridge.Services.GetRequiredService<BridgeStore>().Engine);
         Assert.Equal("wal", sqlite.JournalMode);
         Assert.Equal(2, sqlite.Synchronous); // FULL: each commit fsyncs the WAL, so it survives a power cut
 
@@ -71,7 +73,7 @@ public sealed class DurabilityEndToEndTests
         await using var ntfy = await FakeNtfy.StartAsync();
         var directory = new TempDirectory();
         await using (var first = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin, ntfy,
-            options: new TestHostOptions(directory, WrapStore: s => new NeverProcessingStore(s))))
+            options: new TestHostOptions(directory, WrapStore: s => s with { Events = new NeverProcessingStore(s.Events) })))
         {
             using var a = await first.PostHookAsync("authentik", AdminLogin);
             using var b = await first.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload("default-body-login-failed.json"));
@@ -99,7 +101,7 @@ public sealed class DurabilityEndToEndTests
         login["event"]!["context"]!["deep"] = deep;
         await using var ntfy = await FakeNtfy.StartAsync();
         var directory = new TempDirectory();
-        await using (var first = await BridgeTestHost.StartAsync(config, ntfy, options: new TestHostOptions(directory, WrapStore: s => new NeverProcessingStore(s))))
+        await using (var first = await BridgeTestHost.StartAsync(config, ntfy, options: new TestHostOptions(directory, WrapStore: s => s with { Events = new NeverProcessingStore(s.Events) })))
         {
             using var answer = await first.PostHookAsync("authentik", Encoding.UTF8.GetBytes(login.ToJsonString()));
             Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
@@ -213,13 +215,11 @@ public sealed class DurabilityEndToEndTests
     }
 
     /// <summary>Holds each accept after its commit until the test releases it, and says when the commit is done.</summary>
-    private sealed class HeldStore(IBridgeStore inner) : ForwardingStore(inner)
+    private sealed class HeldStore(IEventLog inner) : ForwardingEventLog(inner)
     {
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public IBridgeStore Inner2 => Inner;
 
         public override async Task<AcceptResult> AcceptEventAsync(NewEvent e, CancellationToken ct)
         {
@@ -231,9 +231,9 @@ public sealed class DurabilityEndToEndTests
     }
 
     /// <summary>Commits events but never their messages: the state a crash leaves between the 202 and the mappings.</summary>
-    private sealed class NeverProcessingStore(IBridgeStore inner) : ForwardingStore(inner)
+    private sealed class NeverProcessingStore(IEventLog inner) : ForwardingEventLog(inner)
     {
-        public override Task CompleteEventAsync(long eventSeq, IReadOnlyList<NewMessage> messages, IReadOnlyList<MappingRunLog> mappingLog, DateTimeOffset at, CancellationToken ct) =>
+        public override Task CommitMappedAsync(IReadOnlyList<MappedRule> mapped, DateTimeOffset at, CancellationToken ct) =>
             Task.Delay(Timeout.Infinite, ct);
     }
 }

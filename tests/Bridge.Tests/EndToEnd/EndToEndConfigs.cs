@@ -26,4 +26,22 @@ internal static class EndToEndConfigs
             match: { action: login_failed }
             topic: failures
         """;
+
+    /// <summary>
+    /// One Authentik source taking the test token, one rule for every event, a dry-run destination: for tests about the
+    /// edge, where what is sent does not matter. <paramref name="server"/> is one line under <c>server:</c>.
+    /// </summary>
+    public static string DryRun(string server = "limits: {}") => $$"""
+        server:
+          {{server}}
+        destinations:
+          ntfy: {}
+        sources:
+          authentik:
+            format: authentik
+            token: ${HOOK_TOKEN}
+        rules:
+          - name: all
+            topic: all
+        """;
 }

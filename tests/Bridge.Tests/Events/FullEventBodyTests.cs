@@ -80,14 +80,14 @@ public sealed class FullEventBodyTests
     }
 
     [Fact]
-    public void LoginFailedKeepsTheAttemptedUsernameInTheContext()
+    public void LoginFailedBelongsToTheAccountThatWasTriedWithItsGroups()
     {
         var e = Normalize.Fixture("event-login-failed.json");
 
         Assert.Equal("login_failed", e.Action);
         Assert.Equal("warning", e.Severity);
-        Assert.Equal("AnonymousUser", e.User!.Username);
-        Assert.Null(e.User.Email);
+        Assert.Equal(("7", "alice.admin"), (e.User!.Pk, e.User.Username));
+        Assert.Equal(["authentik Admins", "ops"], e.User.Groups);
         Assert.Equal("alice.admin", e.Context!.Value.GetProperty("username").GetString());
         Assert.Equal("US", e.Context.Value.GetProperty("geo").GetProperty("country").GetString());
         Assert.Equal("login_failed", e.Summary);
@@ -100,13 +100,29 @@ public sealed class FullEventBodyTests
     }
 
     [Fact]
-    public void ImpersonationNamesTheImpersonatedUser()
+    public void LoginFailedOnAnUnknownNameIsTheAnonymousUser()
     {
-        var e = Normalize.Fixture("event-impersonation-started.json");
+        var e = Normalize.Fixture("event-login-failed-unknown-user.json");
 
-        Assert.Equal("impersonation_started", e.Action);
-        Assert.Equal("bob", e.User!.Username);
-        Assert.Equal("alice.admin", e.Raw.GetProperty("event").GetProperty("user").GetProperty("on_behalf_of").GetProperty("username").GetString());
+        Assert.Equal("AnonymousUser", e.User!.Username);
+        Assert.Null(e.User.Email);
+        Assert.True(e.Raw.GetProperty("event").GetProperty("user").GetProperty("is_anonymous").GetBoolean());
+        Assert.Equal("root", e.Context!.Value.GetProperty("username").GetString());
+    }
+
+    [Theory]
+    [InlineData("event-impersonation-started.json", "impersonation_started", "bob")]
+    [InlineData("event-authorize-during-impersonation.json", "authorize_application", "bob")]
+    [InlineData("event-impersonation-ended.json", "impersonation_ended", null)]
+    public void ImpersonationKeepsTheAdministratorAsTheEventsUser(string fixture, string action, string? actingAs)
+    {
+        var e = Normalize.Fixture(fixture);
+
+        Assert.Equal(action, e.Action);
+        Assert.Equal("alice.admin", e.User!.Username);
+        Assert.Contains("authentik Admins", e.User.Groups);
+        var user = e.Raw.GetProperty("event").GetProperty("user");
+        Assert.Equal(actingAs, user.TryGetProperty("on_behalf_of", out var target) ? target.GetProperty("username").GetString() : null);
     }
 
     [Fact]
@@ -119,6 +135,9 @@ public sealed class FullEventBodyTests
         Assert.Null(e.ClientIp);
         Assert.Equal("New version 2026.2.1 available!", e.Summary);
         Assert.Equal("ops", e.Recipient!.Username);
+        Assert.Equal("https://docs.goauthentik.io/releases/2026.2", e.Context!.Value.GetProperty("changelog").GetString());
+        Assert.Equal(JsonValueKind.Null, e.Raw.GetProperty("notification").GetProperty("hyperlink").ValueKind);
+        Assert.Equal("fallback", e.Raw.GetProperty("event").GetProperty("brand").GetProperty("domain").GetString());
     }
 
     [Fact]

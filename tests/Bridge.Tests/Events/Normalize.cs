@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Bridge.Configuration;
 using Bridge.Events;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Bridge.Tests.Events;
 
@@ -31,7 +30,7 @@ internal static class Normalize
     {
         // The document is disposed before the event is returned, as the ingest endpoint does, to prove Raw is detached.
         using var document = JsonDocument.Parse(json);
-        return EventNormalizer.Normalize(Source(source, format, actionPath), document.RootElement, new FakeTimeProvider(Now));
+        return EventNormalizer.Normalize(Source(source, format, actionPath), document.RootElement, Now);
     }
 
     public static SourceConfig Source(string name, SourceFormat format = SourceFormat.Authentik, string? actionPath = null) =>

@@ -3,7 +3,7 @@ namespace Bridge.Tests.Events;
 public sealed class ShapeErrorTests
 {
     private const string Expected =
-        "not an Authentik body: expected an \"event\" object (full-event body mapping), a \"body\" string (default transport body) or an \"action\" string (bare event)";
+        "not an Authentik body: expected an \"event\" object (full-event body mapping), a \"body\" string (default transport body), an \"action\" string (bare event) or an \"attachments\" list (Slack mode)";
 
     [Fact]
     public void UnknownObjectListsItsKeys()

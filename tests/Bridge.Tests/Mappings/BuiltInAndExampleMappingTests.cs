@@ -36,6 +36,9 @@ public sealed class BuiltInAndExampleMappingTests
     [InlineData("event-configuration-error.json", "Configuration error: carol", 5, "rotating_light", "Invalid redirect URI used by provider\nIP 192.0.2.44")]
     [InlineData("event-password-set.json", "Password set: bob", 3, "lock", "bob set a new password\nIP 198.51.100.23")]
     [InlineData("default-body-login-failed.json", "Failed login: alice.admin", 4, "warning", "Failed login for alice.admin")]
+    [InlineData("event-impersonation-started.json", "Impersonation started: alice.admin", 5, "detective", "alice.admin started impersonating bob\nIP 10.0.0.15")]
+    [InlineData("event-impersonation-ended.json", "Impersonation ended: alice.admin", 3, "detective", "alice.admin stopped impersonating\nIP 10.0.0.15")]
+    [InlineData("event-authorize-during-impersonation.json", "Authorize application: alice.admin (as bob)", 3, "white_check_mark", "IP 10.0.0.15")]
     public void DefaultMappingMakesAReadableMessageForEverySample(string fixture, string title, int priority, string emoji, string message)
     {
         var e = MappingTestKit.Fixture(fixture);
@@ -181,7 +184,7 @@ public sealed class BuiltInAndExampleMappingTests
     public void EveryExampleFileCompiles()
     {
         var files = Directory.GetFiles(ExamplesDirectory, "*.js").Select(Path.GetFileName).ToArray();
-        Assert.Equal(["admin-login.js", "configuration-error.js", "exception.js", "failed-login.js", "github-push.js", "impersonation.js",
+        Assert.Equal(["admin-failed-login.js", "admin-login.js", "configuration-error.js", "exception.js", "failed-login.js", "github-push.js", "impersonation.js",
             "model-change.js", "password-set.js", "suspicious-request.js", "transport-test.js", "update-available.js", "uptime-kuma.js"], files.Order());
         var rules = files.Select((f, i) => MappingTestKit.Rule(f, i)).ToArray();
         var errors = new List<ConfigError>();

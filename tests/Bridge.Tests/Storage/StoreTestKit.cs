@@ -20,7 +20,10 @@ internal sealed class StoreTestKit : IAsyncDisposable
 
     public string Path => System.IO.Path.Combine(_directory.Path, "data", "bridge.db");
 
-    public SqliteBridgeStore Store { get; private set; } = null!;
+    /// <summary>The store's parts; <see cref="Engine"/> is the SQLite file behind them.</summary>
+    public BridgeStore Store { get; private set; } = null!;
+
+    public SqliteStore Engine => (SqliteStore)Store.Engine;
 
     public static async Task<StoreTestKit> OpenAsync()
     {
@@ -33,14 +36,13 @@ internal sealed class StoreTestKit : IAsyncDisposable
     public async Task ReopenAsync()
     {
         if (Store is not null) await Store.DisposeAsync();
-        Store = new SqliteBridgeStore(Path, Time, NullLogger<SqliteBridgeStore>.Instance);
-        await Store.OpenAsync(CancellationToken.None);
+        Store = SqliteStore.Open(Path, Time, NullLogger<SqliteStore>.Instance);
     }
 
     public static BridgeEvent Event(string payload = "event-login-admin.json")
     {
         using var doc = JsonDocument.Parse(TestPaths.ReadAuthentikPayload(payload));
-        return EventNormalizer.Normalize(Authentik, doc.RootElement, TimeProvider.System).Event!;
+        return EventNormalizer.Normalize(Authentik, doc.RootElement, TimeProvider.System.GetUtcNow()).Event!;
     }
 
     public NewEvent New(BridgeEvent e, params string[] matchedRules) =>

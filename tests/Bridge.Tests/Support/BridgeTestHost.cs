@@ -11,11 +11,11 @@ namespace Bridge.Tests.Support;
 /// <summary>What a test may change about the host it starts.</summary>
 /// <param name="Directory">Start in this folder (kept after the host stops): how a test restarts the bridge on the same store.</param>
 /// <param name="Time">The clock the bridge runs on.</param>
-/// <param name="WrapStore">Wraps the store the host opens, to observe or break commits.</param>
+/// <param name="WrapStore">Replaces parts of the store the host opens, to observe or break commits.</param>
 public sealed record TestHostOptions(
     TempDirectory? Directory = null,
     TimeProvider? Time = null,
-    Func<Bridge.Storage.IBridgeStore, Bridge.Storage.IBridgeStore>? WrapStore = null,
+    Func<Bridge.Storage.BridgeStore, Bridge.Storage.BridgeStore>? WrapStore = null,
     IReadOnlyDictionary<string, string>? Environment = null);
 
 /// <summary>
@@ -52,8 +52,8 @@ public sealed class BridgeTestHost : IAsyncDisposable
     /// <summary>The store file of the test's default <c>storage.path</c>.</summary>
     public string StorePath => Path.Combine(_directory.Path, "data", "bridge.db");
 
-    /// <summary>The store as the host uses it (wrapped, when the test wrapped it).</summary>
-    public Bridge.Storage.IBridgeStore Store => _app.Services.GetRequiredService<Bridge.Storage.IBridgeStore>();
+    /// <summary>The store's admin queries and replays, as the host uses them.</summary>
+    public Bridge.Storage.IAdminStore Store => _app.Services.GetRequiredService<Bridge.Storage.IAdminStore>();
 
     /// <param name="yaml">The config; <c>${NTFY_URL}</c>, <c>${NTFY_TOKEN}</c> and <c>${HOOK_TOKEN}</c> are provided.</param>
     /// <param name="mappings">Extra mapping files (name → source) written next to the config; the repository's mappings are copied too.</param>

@@ -30,6 +30,14 @@ public static class DeliveryClock
         await next;
     }
 
+    /// <summary>Moves the clock by <paramref name="by"/>, then waits until the worker has acted on it and no send is under way.</summary>
+    public static async Task AdvanceAndSettleAsync(BridgeTestHost bridge, FakeTimeProvider time, TimeSpan by)
+    {
+        var settled = bridge.Logs.WaitForNextAsync(e => IsIdle(e) && InFlight(e) == 0);
+        time.Advance(by);
+        await settled;
+    }
+
     private static int InFlight(LogEvent e) => (int)((ScalarValue)e.Properties["InFlight"]).Value!;
 
     private static bool IsIdle(LogEvent e) => e.MessageTemplate.Text.StartsWith("Delivery idle until", StringComparison.Ordinal);

@@ -17,6 +17,12 @@ namespace Bridge.Tests.Support;
 /// <summary>One publish ntfy accepted: the JSON and the Authorization header it came with.</summary>
 public sealed record PublishedMessage(JsonElement Json, string? Authorization, string Path)
 {
+    /// <summary>The body exactly as received.</summary>
+    public byte[] Body { get; init; } = [];
+
+    /// <summary>The id of the connection it came on: the same for sends of one client over a kept-alive connection.</summary>
+    public string Connection { get; init; } = "";
+
     public string Topic => Json.GetProperty("topic").GetString()!;
     public string? Text(string field) => Json.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }
@@ -32,6 +38,7 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     private readonly ConcurrentQueue<(int Status, string Body)> _scripted = new();
     private readonly Channel<PublishedMessage> _published = Channel.CreateUnbounded<PublishedMessage>();
     private readonly ConcurrentBag<PublishedMessage> _all = [];
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _closed = new();
     private int _requests;
 
     private FakeNtfy(WebApplication app, string? token)
@@ -52,6 +59,24 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     /// <summary>While true, every request gets 503 as from a proxy in front of a stopped ntfy.</summary>
     public bool Down { get; set; }
 
+    /// <summary>The most requests that were being handled at once.</summary>
+    public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
+
+    private int _concurrent;
+    private int _maxConcurrent;
+    private TaskCompletionSource? _gate;
+    private int _gateAt;
+
+    /// <summary>
+    /// Holds the coming requests until <paramref name="inFlight"/> of them are being handled at once (or 10 s passed), then
+    /// lets everything through: shows that the sender really has that many on the wire, and mixes up their answers.
+    /// </summary>
+    public void HoldUntilConcurrent(int inFlight)
+    {
+        _gateAt = inFlight;
+        _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
     /// <param name="certificate">Serve HTTPS with this certificate (and its private key) instead of plain HTTP.</param>
     public static async Task<FakeNtfy> StartAsync(string? token = "tk_bridgetestbridgetestbridgete1", X509Certificate2? certificate = null)
     {
@@ -59,8 +84,21 @@ public sealed partial class FakeNtfy : IAsyncDisposable
         builder.WebHost.UseUrls(certificate is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0");
         if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration().ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
         builder.Logging.ClearProviders();
+        FakeNtfy? fake = null;
+        // Connection middleware ends when the connection does: how a test sees a client close its connections (disposed).
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(listen => listen.Use(next => async connection =>
+        {
+            try
+            {
+                await next(connection);
+            }
+            finally
+            {
+                fake?.Closure(connection.ConnectionId).TrySetResult();
+            }
+        })));
         var app = builder.Build();
-        var fake = new FakeNtfy(app, token);
+        fake = new FakeNtfy(app, token);
         app.Map("/{**path}", fake.HandleAsync);
         await app.StartAsync();
         fake.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
@@ -90,6 +128,12 @@ public sealed partial class FakeNtfy : IAsyncDisposable
         return result;
     }
 
+    /// <summary>Completes when the client closes the connection <paramref name="connection"/> came on; fails after <paramref name="within"/>.</summary>
+    public Task WaitForClosedAsync(string connection, TimeSpan? within = null) => Closure(connection).Task.WaitAsync(within ?? TimeSpan.FromSeconds(15));
+
+    private TaskCompletionSource Closure(string connection) =>
+        _closed.GetOrAdd(connection, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -97,6 +141,26 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     }
 
     private async Task HandleAsync(HttpContext http)
+    {
+        var concurrent = Interlocked.Increment(ref _concurrent);
+        try
+        {
+            var max = Volatile.Read(ref _maxConcurrent);
+            while (concurrent > max && Interlocked.CompareExchange(ref _maxConcurrent, concurrent, max) != max) max = Volatile.Read(ref _maxConcurrent);
+            if (_gate is { } gate)
+            {
+                if (concurrent >= _gateAt) gate.TrySetResult();
+                await gate.Task.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(static _ => { }, TaskScheduler.Default);
+            }
+            await HandleOneAsync(http);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _concurrent);
+        }
+    }
+
+    private async Task HandleOneAsync(HttpContext http)
     {
         Interlocked.Increment(ref _requests);
         if (Down)
@@ -143,10 +207,11 @@ public sealed partial class FakeNtfy : IAsyncDisposable
             await Error(http, 400, 99999, $"fake ntfy: JSON was posted to {path} instead of the server root");
             return;
         }
+        var body = buffer.ToArray();
         JsonElement json;
         try
         {
-            json = JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
+            json = JsonDocument.Parse(body).RootElement.Clone();
         }
         catch (JsonException)
         {
@@ -158,7 +223,7 @@ public sealed partial class FakeNtfy : IAsyncDisposable
             await Error(http, 400, invalid.Code, invalid.Error);
             return;
         }
-        var published = new PublishedMessage(json, authorization, path);
+        var published = new PublishedMessage(json, authorization, path) { Body = body, Connection = http.Connection.Id };
         _all.Add(published);
         _published.Writer.TryWrite(published);
         await Reply(http, 200, JsonSerializer.Serialize(new { id = "fake" + Requests, time = 1700000000, @event = "message", topic = published.Topic }));

@@ -98,12 +98,17 @@ public sealed class SourceAuthenticator(TimeProvider time, ReplayCache replays)
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.Length > 0)
         {
+            // Nothing of the header is echoed: a token sent without a scheme would be its first word. Only a registered
+            // scheme name, spelled as the registry does, is named.
             var scheme = authorization.Split(' ', 2)[0];
-            // The scheme is the sender's own word, cut short: never echo what follows it.
-            return new AuthFailure($"unsupported Authorization scheme '{(scheme.Length > 20 ? scheme[..20] : scheme)}': this source takes {expected}");
+            var known = Array.Find(KnownSchemes, s => s.Equals(scheme, StringComparison.OrdinalIgnoreCase));
+            return new AuthFailure($"{(known is null ? "the Authorization header has no scheme this source takes" : $"unsupported Authorization scheme '{known}'")}: this source takes {expected}");
         }
         return new AuthFailure($"missing {what}: send {expected}");
     }
+
+    /// <summary>The IANA HTTP authentication scheme registry: the only words of an Authorization header ever named back.</summary>
+    private static readonly string[] KnownSchemes = ["Basic", "Bearer", "Concealed", "Digest", "DPoP", "GNAP", "HOBA", "Mutual", "Negotiate", "OAuth", "PrivateToken", "SCRAM-SHA-1", "SCRAM-SHA-256", "vapid"];
 
     private static string? Challenge(AuthMethodConfig[] methods)
     {

@@ -5,7 +5,8 @@ using Bridge.Configuration;
 namespace Bridge.Ingest.Limits;
 
 /// <summary>
-/// The limits on <c>/hooks</c>, taken in order: requests in flight, requests per client address, requests per source.
+/// The rate limits on <c>/hooks</c>, taken in order: requests per client address (off by default), requests per source.
+/// Places in flight are <see cref="HookSlots"/>' job, once the gate knows whether the sender is authenticated.
 /// A refusal says which limit was hit and when to retry. Limits come from the live config on every request, so a
 /// reload applies new values (each distinct value gets its own bucket).
 /// </summary>
@@ -15,16 +16,12 @@ public sealed class HookLimiter : PartitionedRateLimiter<HttpContext>
     private static readonly TimeSpan MinPeriod = TimeSpan.FromMilliseconds(100);
 
     private readonly LiveRuntime _live;
-    private readonly PartitionedRateLimiter<HttpContext> _inFlight;
     private readonly PartitionedRateLimiter<HttpContext> _perClient;
     private readonly PartitionedRateLimiter<HttpContext> _perSource;
 
     public HookLimiter(LiveRuntime live)
     {
         _live = live;
-        _inFlight = Create(http => Limits(http) is { } l
-            ? RateLimitPartition.GetConcurrencyLimiter(l.MaxInFlight, n => new ConcurrencyLimiterOptions { PermitLimit = n, QueueLimit = 0 })
-            : RateLimitPartition.GetNoLimiter(0));
         _perClient = Create(http => Limits(http)?.PerClient is { } rate
             ? RateLimitPartition.GetTokenBucketLimiter((Client(http), rate), key => Bucket(key.rate))
             : RateLimitPartition.GetNoLimiter<(string, RateLimitConfig)>(default));
@@ -37,27 +34,21 @@ public sealed class HookLimiter : PartitionedRateLimiter<HttpContext>
 
     protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount)
     {
-        var inFlight = _inFlight.AttemptAcquire(resource, permitCount);
-        if (!inFlight.IsAcquired)
-            return Refused(inFlight, $"too many requests in flight (at most {Limits(resource)!.MaxInFlight} at once); retry shortly", TimeSpan.FromSeconds(1));
-
         var client = _perClient.AttemptAcquire(resource, permitCount);
         if (!client.IsAcquired)
         {
-            inFlight.Dispose();
             var rate = Limits(resource)!.PerClient!;
-            return Refused(client, $"too many requests from {Client(resource)} (at most {Describe(rate)})", null);
+            return Refused(client, $"too many requests from {Client(resource)} (at most {Describe(rate)})");
         }
 
         var source = _perSource.AttemptAcquire(resource, permitCount);
         if (!source.IsAcquired)
         {
             client.Dispose();
-            inFlight.Dispose();
             var config = Source(resource)!;
-            return Refused(source, $"too many requests to source '{config.Name}' (at most {Describe(config.RateLimit!)}, from all senders together)", null);
+            return Refused(source, $"too many requests to source '{config.Name}' (at most {Describe(config.RateLimit!)}, from all senders together)");
         }
-        return new HeldLease([source, client, inFlight]);
+        return new HeldLease([source, client]);
     }
 
     /// <summary>No request waits in a queue: a limit hit is answered at once, and the sender retries.</summary>
@@ -68,7 +59,6 @@ public sealed class HookLimiter : PartitionedRateLimiter<HttpContext>
     {
         if (disposing)
         {
-            _inFlight.Dispose();
             _perClient.Dispose();
             _perSource.Dispose();
         }
@@ -111,9 +101,9 @@ public sealed class HookLimiter : PartitionedRateLimiter<HttpContext>
         };
     }
 
-    private static RefusedLease Refused(RateLimitLease inner, string reason, TimeSpan? fallbackRetryAfter)
+    private static RefusedLease Refused(RateLimitLease inner, string reason)
     {
-        var retryAfter = inner.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : fallbackRetryAfter;
+        TimeSpan? retryAfter = inner.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : null;
         inner.Dispose();
         return new RefusedLease(reason, retryAfter);
     }

@@ -11,6 +11,10 @@ public static class HookRateLimits
     {
         // A singleton the container disposes with the host, so the limiter's replenishment timers stop with it.
         services.AddSingleton<HookLimiter>();
+        services.AddSingleton<HookSlots>();
+        services.AddSingleton<AuthFailureThrottle>();
+        services.AddSingleton<RefusalLog>();
+        services.AddSingleton<ClientConnectionLimit>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<HookLimiter>((options, limiter) =>
         {
@@ -21,16 +25,22 @@ public static class HookRateLimits
         return services;
     }
 
+    /// <summary>Sets <c>Retry-After</c> in whole seconds, rounded up: "0" would invite an immediate retry into the same limit.</summary>
+    public static long SetRetryAfter(HttpResponse response, TimeSpan wait)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+        response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return seconds;
+    }
+
     private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken ct)
     {
         var http = context.HttpContext;
         var reason = context.Lease.TryGetMetadata(MetadataName.ReasonPhrase, out var phrase) ? phrase! : "too many requests";
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-        // Whole seconds, rounded up: "Retry-After: 0" would invite an immediate retry into the same limit.
-        var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
-        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HookRateLimits).FullName!)
-            .LogWarning("Refused {Path} from {RemoteIp}: {Reason}", http.Request.Path.Value, http.Connection.RemoteIpAddress, reason);
+        var seconds = SetRetryAfter(http.Response, retryAfter);
+        http.RequestServices.GetRequiredService<RefusalLog>().Refused(http.Connection.RemoteIpAddress, http.Request.RouteValues["source"] as string, reason);
         await TypedResults.Problem(detail: $"{reason}; retry after {seconds} s", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests")
             .ExecuteAsync(http);
     }

@@ -17,6 +17,7 @@ public static class KestrelLimits
         server.RequestHeadersTimeout = limits.HeadersTimeout;
         server.MinRequestBodyDataRate = limits.MinBodyRate == 0 ? null : new MinDataRate(limits.MinBodyRate, BodyRateGrace);
         server.MaxConcurrentConnections = limits.MaxConnections;
+        server.KeepAliveTimeout = limits.KeepAliveTimeout;
         // A request line is a method and a path: 8 KiB (the default) is plenty, and a query token fits.
         server.MaxRequestLineSize = 8 * 1024;
     }

@@ -1,0 +1,64 @@
+using Bridge.Configuration;
+using Bridge.Events;
+using Bridge.Mappings;
+using Bridge.Rules;
+using Bridge.Storage;
+
+namespace Bridge.Messages;
+
+/// <summary>
+/// The one way from an event and a rule to the bytes POSTed to ntfy: builds the mapping's <c>ctx</c>, runs the mapping,
+/// gives each message without one its <c>sequence_id</c>, and only then fits the body into ntfy's limit, so the id can never
+/// push a message past it. <c>serve</c>, <c>bridge try</c> and <c>bridge test</c> all make messages here. Thread-safe.
+/// </summary>
+public sealed class MessageMaker(MappingRunner runner)
+{
+    /// <summary>Mapping runs the sandbox allows at once (<c>mapping_limits.max_concurrency</c>).</summary>
+    public int MaxConcurrency => runner.Limits.MaxConcurrency;
+
+    /// <summary>Runs <paramref name="rule"/>'s mapping on <paramref name="e"/>, as <c>serve</c> does. Never throws for script problems.</summary>
+    /// <param name="dedupeKey">The event's de-duplication key (the store's, for a stored event), from which the <c>sequence_id</c> is made.</param>
+    public MadeMessages Make(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, string dedupeKey)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(e);
+        return Make(runtime, rule, e, dedupeKey, MappingContext.For(rule.Config, runtime.Config.Sources[e.Source]));
+    }
+
+    /// <summary>As <see cref="Make(BridgeRuntime, CompiledRule, BridgeEvent, string)"/>, with a <c>ctx</c> a test case changed.</summary>
+    public MadeMessages Make(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, string dedupeKey, MappingContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(rule);
+        return Finish(runner.Run(runtime.Mappings, rule, e, ctx), rule.Config.Mapping ?? CompiledMapping.DefaultName, rule.Name, dedupeKey);
+    }
+
+    /// <summary>Runs one mapping with no rule around it (a mapping-only test); <paramref name="ctx"/> names the rule the id is made for.</summary>
+    public MadeMessages Make(CompiledMapping mapping, BridgeEvent e, MappingContext ctx, string dedupeKey)
+    {
+        ArgumentNullException.ThrowIfNull(mapping);
+        ArgumentNullException.ThrowIfNull(ctx);
+        return Finish(runner.Run(mapping, e, ctx), mapping.Name, ctx.Rule, dedupeKey);
+    }
+
+    private static MadeMessages Finish(MappingOutcome outcome, string mapping, string rule, string dedupeKey)
+    {
+        var ready = new List<ReadyMessage>(outcome.Messages.Count);
+        var errors = new List<MappingError>(outcome.Errors);
+        for (var i = 0; i < outcome.Messages.Count; i++)
+        {
+            var message = outcome.Messages[i];
+            // Redelivery after a crash then replaces the first copy on newer ntfy clients instead of doubling it.
+            if (message.SequenceId is null) message = message with { SequenceId = DedupeKeys.SequenceId(dedupeKey, rule, i) };
+            var (fitted, body, error) = MessageNormalizer.Fit(message);
+            if (error is not null)
+            {
+                errors.Add(new MappingError(mapping, MappingError.InvalidMessage, error.Message, Field: outcome.Messages.Count > 1 ? $"[{i}]" : null));
+                continue;
+            }
+            ready.Add(new ReadyMessage(i, fitted!, body!));
+        }
+        return new MadeMessages(ready, errors, outcome.Logs, outcome.Messages.Count);
+    }
+}

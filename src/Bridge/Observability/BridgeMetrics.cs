@@ -1,0 +1,124 @@
+using Bridge.Admin;
+using Bridge.Configuration;
+using Bridge.Delivery;
+using Bridge.Storage;
+using Prometheus;
+
+namespace Bridge.Observability;
+
+/// <summary>
+/// Every metric the bridge exports at <c>/metrics</c> (prometheus-net, Prometheus text format). One registry per host,
+/// so two bridges in one process (tests) never count each other's traffic. Label values are bounded by the config
+/// (source, rule and destination names, fixed outcome words): never an event id, a user or a path a sender chose.
+/// Queue depth and destination state are read when scraped, so they are never stale.
+/// </summary>
+public sealed class BridgeMetrics
+{
+    /// <summary>The source label of a hook for a source the config does not have (its name came from the URL).</summary>
+    public const string UnknownSource = "(unknown)";
+
+    private static readonly double[] LatencyBuckets = Histogram.ExponentialBuckets(0.0005, 2, 16);
+
+    private readonly Counter _received;
+    private readonly Histogram _ingest;
+    private readonly Counter _ruleMatches;
+    private readonly Histogram _mapping;
+    private readonly Counter _mappingErrors;
+    private readonly Counter _attempts;
+    private readonly Counter _deliveries;
+    private readonly Counter _deadLetters;
+    private readonly Histogram _commit;
+
+    public BridgeMetrics()
+    {
+        var factory = Metrics.WithCustomRegistry(Registry);
+        _received = factory.CreateCounter("bridge_events_received_total", "Hooks received, by source, outcome (accepted, duplicate, refused) and HTTP status answered.",
+            "source", "outcome", "status");
+        _ingest = factory.CreateHistogram("bridge_ingest_duration_seconds", "Time from a hook's request to its answer (the 202 waits for the store's commit).",
+            ["source"], new HistogramConfiguration { Buckets = LatencyBuckets });
+        _ruleMatches = factory.CreateCounter("bridge_rule_matches_total", "Accepted events a rule matched.", "rule");
+        _mapping = factory.CreateHistogram("bridge_mapping_duration_seconds", "Time one rule's mapping ran on one event.",
+            ["rule"], new HistogramConfiguration { Buckets = LatencyBuckets });
+        _mappingErrors = factory.CreateCounter("bridge_mapping_errors_total", "Mapping runs that failed (a script error, a bad field, a sandbox limit).", "rule");
+        _attempts = factory.CreateCounter("bridge_delivery_attempts_total",
+            "Delivery attempts, by destination and outcome (delivered, dry_run, failed, rate_limited, rejected, paused).", "destination", "outcome");
+        _deliveries = factory.CreateCounter("bridge_deliveries_total", "Messages that reached their end, by destination and outcome (delivered, dead).",
+            "destination", "outcome");
+        _deadLetters = factory.CreateCounter("bridge_dead_letters_total",
+            "Messages that died, by destination and cause (mapping, rejected, retries_exhausted, expired).", "destination", "cause");
+        _commit = factory.CreateHistogram("bridge_store_commit_duration_seconds", "Time one store transaction (a group of writes) took to commit.",
+            new HistogramConfiguration { Buckets = LatencyBuckets });
+    }
+
+    /// <summary>This host's metrics, exported at <c>/metrics</c>.</summary>
+    public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
+
+    /// <summary>Reads queue depth and destination states at each scrape (the worker and the store exist only once the host is built).</summary>
+    public void WatchQueue(IAdminStore store, DeliveryWorker worker, LiveRuntime live)
+    {
+        var factory = Metrics.WithCustomRegistry(Registry);
+        var messages = factory.CreateGauge("bridge_messages", "Messages in the store, by destination and state (pending, delivered, dead).",
+            "destination", "state");
+        var unprocessed = factory.CreateGauge("bridge_unprocessed_events", "Events committed whose mappings have not run yet.");
+        var destinations = factory.CreateGauge("bridge_destination_state", "1 for each destination's current state (healthy, tripped, paused), 0 for the others.",
+            "destination", "state");
+        Registry.AddBeforeCollectCallback(async ct =>
+        {
+            var counts = await store.CountAsync(ct);
+            unprocessed.Set(counts.UnprocessedEvents);
+            foreach (var (destination, byStatus) in counts.Messages)
+            {
+                foreach (var status in (ReadOnlySpan<MessageStatus>)[MessageStatus.Pending, MessageStatus.Delivered, MessageStatus.Dead])
+                    messages.WithLabels(destination, MessageView.StatusName(status)).Set(byStatus.GetValueOrDefault(status));
+            }
+            var health = worker.Destinations.ToDictionary(h => h.Name, StringComparer.Ordinal);
+            foreach (var name in live.Current.Config.Destinations.Keys)
+            {
+                var state = health.TryGetValue(name, out var h) ? DestinationView.HealthName(h.Mode) : "healthy";
+                foreach (var candidate in (ReadOnlySpan<string>)["healthy", "tripped", "paused"])
+                    destinations.WithLabels(name, candidate).Set(candidate == state ? 1 : 0);
+            }
+        });
+    }
+
+    public void HookAnswered(string source, string outcome, int status, TimeSpan took)
+    {
+        _received.WithLabels(source, outcome, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+        _ingest.WithLabels(source).Observe(took.TotalSeconds);
+    }
+
+    public void RuleMatched(string rule) => _ruleMatches.WithLabels(rule).Inc();
+
+    public void MappingRan(string rule, TimeSpan took, bool failed)
+    {
+        _mapping.WithLabels(rule).Observe(took.TotalSeconds);
+        if (failed) _mappingErrors.WithLabels(rule).Inc();
+    }
+
+    /// <summary>A message no mapping could make, or that could not be made at all: dead before any attempt.</summary>
+    public void DeadAtBirth(string destination) => Died(destination, "mapping");
+
+    /// <summary>One delivery attempt and what it made of its message.</summary>
+    public void Attempted(string destination, string outcome, MessageStatus next)
+    {
+        _attempts.WithLabels(destination, outcome).Inc();
+        if (next == MessageStatus.Delivered) _deliveries.WithLabels(destination, "delivered").Inc();
+        else if (next == MessageStatus.Dead) Died(destination, outcome == "rejected" ? "rejected" : "retries_exhausted");
+    }
+
+    /// <summary>Messages the max-age sweep ended.</summary>
+    public void Expired(string destination, int count)
+    {
+        if (count <= 0) return;
+        _deliveries.WithLabels(destination, "dead").Inc(count);
+        _deadLetters.WithLabels(destination, "expired").Inc(count);
+    }
+
+    public void Committed(TimeSpan took) => _commit.Observe(took.TotalSeconds);
+
+    private void Died(string destination, string cause)
+    {
+        _deliveries.WithLabels(destination, "dead").Inc();
+        _deadLetters.WithLabels(destination, cause).Inc();
+    }
+}

@@ -1,0 +1,12 @@
+namespace Bridge.Storage;
+
+/// <summary>
+/// The store, cut along its users' jobs: the event log (ingest, processor), the outbox (delivery), the admin queries,
+/// retention, and health. Each user sees only its part; another engine provides the same parts. Disposing it closes
+/// the engine behind them.
+/// </summary>
+public sealed record BridgeStore(IEventLog Events, IOutbox Outbox, IAdminStore Admin, IStoreRetention Retention, IStoreHealth Health, IAsyncDisposable Engine)
+    : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Engine.DisposeAsync();
+}
