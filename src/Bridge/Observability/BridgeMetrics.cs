@@ -57,7 +57,7 @@ public sealed class BridgeMetrics
     public void WatchQueue(IAdminStore store, DeliveryWorker worker, LiveRuntime live)
     {
         var factory = Metrics.WithCustomRegistry(Registry);
-        var messages = factory.CreateGauge("bridge_messages", "Messages in the store, by destination and state (pending, delivered, dead).",
+        var messages = factory.CreateGauge("bridge_messages", "Messages in the store, by destination and state (pending: not tried yet; retrying: pending after a failed attempt; delivered; dead).",
             "destination", "state");
         var unprocessed = factory.CreateGauge("bridge_unprocessed_events", "Events committed whose mappings have not run yet.");
         var destinations = factory.CreateGauge("bridge_destination_state", "1 for each destination's current state (healthy, tripped, paused), 0 for the others.",
@@ -68,7 +68,10 @@ public sealed class BridgeMetrics
             unprocessed.Set(counts.UnprocessedEvents);
             foreach (var (destination, byStatus) in counts.Messages)
             {
-                foreach (var status in (ReadOnlySpan<MessageStatus>)[MessageStatus.Pending, MessageStatus.Delivered, MessageStatus.Dead])
+                var retrying = counts.Retrying.GetValueOrDefault(destination);
+                messages.WithLabels(destination, "pending").Set(byStatus.GetValueOrDefault(MessageStatus.Pending) - retrying);
+                messages.WithLabels(destination, "retrying").Set(retrying);
+                foreach (var status in (ReadOnlySpan<MessageStatus>)[MessageStatus.Delivered, MessageStatus.Dead])
                     messages.WithLabels(destination, MessageView.StatusName(status)).Set(byStatus.GetValueOrDefault(status));
             }
             var health = worker.Destinations.ToDictionary(h => h.Name, StringComparer.Ordinal);

@@ -13,4 +13,6 @@ public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
 public sealed record PurgeResult(int Messages, int Events, int DedupeKeys);
 
 /// <summary>Queue depth: unprocessed events, and messages per destination and status.</summary>
-public sealed record StoreCounts(int UnprocessedEvents, IReadOnlyDictionary<string, IReadOnlyDictionary<MessageStatus, int>> Messages);
+/// <param name="Retrying">Per destination, the pending messages that have had at least one failed attempt.</param>
+public sealed record StoreCounts(int UnprocessedEvents, IReadOnlyDictionary<string, IReadOnlyDictionary<MessageStatus, int>> Messages,
+    IReadOnlyDictionary<string, int> Retrying);

@@ -95,14 +95,17 @@ internal sealed class SqliteAdminStore(SqliteStore store) : IAdminStore
         {
             var unprocessed = Convert.ToInt32(Scalar(c, tx, "SELECT COUNT(*) FROM events WHERE status = 0"), CultureInfo.InvariantCulture);
             var counts = new Dictionary<string, IReadOnlyDictionary<MessageStatus, int>>(StringComparer.Ordinal);
-            using var q = Command(c, tx, "SELECT destination, status, COUNT(*) FROM messages GROUP BY destination, status");
+            var retrying = new Dictionary<string, int>(StringComparer.Ordinal);
+            using var q = Command(c, tx, "SELECT destination, status, COUNT(*), SUM(attempts > 0) FROM messages GROUP BY destination, status");
             using var r = q.ExecuteReader();
             while (r.Read())
             {
                 if (!counts.TryGetValue(r.GetString(0), out var byStatus)) counts[r.GetString(0)] = byStatus = new Dictionary<MessageStatus, int>();
-                ((Dictionary<MessageStatus, int>)byStatus)[(MessageStatus)r.GetInt32(1)] = r.GetInt32(2);
+                var status = (MessageStatus)r.GetInt32(1);
+                ((Dictionary<MessageStatus, int>)byStatus)[status] = r.GetInt32(2);
+                if (status == MessageStatus.Pending) retrying[r.GetString(0)] = r.GetInt32(3);
             }
-            return new StoreCounts(unprocessed, counts);
+            return new StoreCounts(unprocessed, counts, retrying);
         });
 
     public Task<int> ReplayAsync(MessageFilter filter, DateTimeOffset now, CancellationToken ct)

@@ -74,6 +74,23 @@ public sealed class MetricsTests
         Assert.Equal(1, samples.Value("bridge_messages", ("destination", "ntfy"), ("state", "dead")));
     }
 
+    [Fact]
+    public async Task AMessageWaitingAfterAFailedAttemptIsRetryingNotPending()
+    {
+        // A second attempt an hour away, so the message is still waiting when the scrape reads it.
+        var config = EndToEndConfigs.AdminLogin.Replace("schedule: [0s, 10ms, 50ms, 50ms]", "schedule: [0s, 1h]", StringComparison.Ordinal);
+        await using var ntfy = await FakeNtfy.StartAsync();
+        await using var bridge = await BridgeTestHost.StartAsync(config, ntfy);
+        ntfy.FailNext(503);
+        await bridge.PostHookAsync("authentik", AdminLogin(5));
+        await bridge.Logs.WaitForMessageAsync("next attempt at");
+
+        var samples = PrometheusText.Parse(await bridge.Client.GetStringAsync("/metrics"));
+
+        Assert.Equal(1, samples.Value("bridge_messages", ("destination", "ntfy"), ("state", "retrying")));
+        Assert.Equal(0, samples.Value("bridge_messages", ("destination", "ntfy"), ("state", "pending")));
+    }
+
     [Theory]
     [InlineData("grafana/bridge-dashboard.json")]
     [InlineData("prometheus/bridge-alerts.yml")]
