@@ -93,7 +93,7 @@ internal sealed class LiveCheck(BridgeConfig config, TimeSpan timeout)
 
     private static async Task<string?> PushAsync(HttpClient client, DestinationConfig d, string topic, CancellationToken ct)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["topic"] = topic, ["message"] = "bridge check --live: this destination works", ["priority"] = 1 });
+        var body = System.Text.Encoding.UTF8.GetBytes(new System.Text.Json.Nodes.JsonObject { ["topic"] = topic, ["message"] = "bridge check --live: this destination works", ["priority"] = 1 }.ToJsonString());
         var request = Authorized(HttpMethod.Post, d.Url!, d);
         request.Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
         var answer = await SendAsync(client, request, ct);

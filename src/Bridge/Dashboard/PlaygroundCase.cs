@@ -16,7 +16,8 @@ public static class PlaygroundCase
     /// <summary>The rule and destination names a mapping-only case runs under, as <c>bridge test</c> uses them.</summary>
     public const string TestDefaults = "test";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Written with a writer rather than the serializer: no reflection, so a Native AOT build makes the same text.
+    private static readonly JsonWriterOptions Json = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string Yaml(Trial trial, bool edited, IReadOnlyList<JsonElement> messages, bool dropped, IReadOnlyList<PlaygroundError> errors)
     {
@@ -37,12 +38,17 @@ public static class PlaygroundCase
         y.Append("now: ").Append(Quote(trial.Context.Now!.Value.ToString("O", CultureInfo.InvariantCulture))).Append('\n');
         y.Append("cases:\n");
         y.Append("  - name: ").Append(Quote($"{trial.Event.Action ?? "event"} from {trial.Event.Source}")).Append('\n');
-        y.Append("    payload: ").Append(Block(JsonSerializer.Serialize(JsonDocument.Parse(trial.Body).RootElement, Json))).Append('\n');
+        y.Append("    payload: ").Append(Block(Write(JsonDocument.Parse(trial.Body).RootElement.WriteTo))).Append('\n');
         if (errors.Count > 0) y.Append("    error: ").Append(Quote(errors[0].Message)).Append('\n');
         else if (dropped) y.Append("    dropped: true\n");
         else
         {
-            var expected = messages.Count == 1 ? JsonSerializer.Serialize(messages[0], Json) : JsonSerializer.Serialize(messages, Json);
+            var expected = messages.Count == 1 ? Write(messages[0].WriteTo) : Write(w =>
+            {
+                w.WriteStartArray();
+                foreach (var m in messages) m.WriteTo(w);
+                w.WriteEndArray();
+            });
             y.Append("    expect: ").Append(Block(expected)).Append('\n');
         }
         return y.ToString();
@@ -52,5 +58,12 @@ public static class PlaygroundCase
     private static string Block(string json) => json.Replace("\n", "\n      ", StringComparison.Ordinal);
 
     /// <summary>A YAML double-quoted scalar; JSON's string escapes are valid in one.</summary>
-    private static string Quote(string text) => JsonSerializer.Serialize(text, Json);
+    private static string Quote(string text) => Write(w => w.WriteStringValue(text));
+
+    private static string Write(Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, Json)) write(writer);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
 }

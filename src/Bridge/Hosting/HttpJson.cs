@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using Bridge.Admin;
+using Bridge.Dashboard;
 using Bridge.Ingest;
+using Bridge.Observability;
 
 namespace Bridge.Hosting;
 
@@ -16,4 +18,10 @@ namespace Bridge.Hosting;
 [JsonSerializable(typeof(MessageView))]
 [JsonSerializable(typeof(ReplayAnswer))]
 [JsonSerializable(typeof(StatusView))]
+[JsonSerializable(typeof(ReadyView))]
+[JsonSerializable(typeof(List<EventRow>))]
+[JsonSerializable(typeof(PlaygroundRequest))]
+[JsonSerializable(typeof(PlaygroundOptions))]
+[JsonSerializable(typeof(PlaygroundResult))]
+[JsonSerializable(typeof(PlaygroundSent))]
 internal sealed partial class HttpJson : JsonSerializerContext;

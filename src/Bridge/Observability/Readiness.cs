@@ -27,7 +27,7 @@ public static class Readiness
             .ToList();
         var writable = store.LastCommitFailure is null;
         var view = new ReadyView(writable ? "ready" : "not_ready", "loaded", writable ? "writable" : "failing", destinations);
-        return writable ? TypedResults.Ok(view) : TypedResults.Json(view, statusCode: StatusCodes.Status503ServiceUnavailable);
+        return writable ? TypedResults.Ok(view) : TypedResults.Json(view, Hosting.HttpJson.Default.ReadyView, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }
 
