@@ -92,9 +92,24 @@ public sealed class ConfigReloader(LiveRuntime live, Func<RuntimeLoadResult> loa
             foreach (var warning in result.Warnings) log.LogWarning("{Warning}", warning);
             // These are read once at start-up by long-lived parts (the listener, the sandbox's concurrency bound).
             if (next.Config.MappingLimits != current.MappingLimits) log.LogWarning("mapping_limits changed: the new limits take effect after a restart");
-            if (next.Config.Server != current.Server) log.LogWarning("server.urls changed: the bridge keeps listening where it is until a restart");
+            if (StartUpOnly(current.Server, next.Config.Server) is { Count: > 0 } restart)
+                log.LogWarning("{Settings} changed: the bridge keeps the values it started with until a restart", string.Join(", ", restart));
             log.LogInformation("Configuration reloaded after a change to {Changed}: {Rules} rules, {Mappings} mapping files", reason, next.Config.Rules.Count, next.Mappings.Mappings.Count);
             return result;
         }
+    }
+
+    /// <summary>The changed <c>server</c> settings that only a restart applies (the listener and the middleware read them once).</summary>
+    internal static List<string> StartUpOnly(ServerConfig was, ServerConfig now)
+    {
+        var changed = new List<string>();
+        if (was.Urls != now.Urls) changed.Add("server.urls");
+        if (!was.TrustedProxies.Equals(now.TrustedProxies)) changed.Add("server.trusted_proxies");
+        if (!was.AllowedHosts.Equals(now.AllowedHosts) || was.PublicUrl != now.PublicUrl) changed.Add("server.allowed_hosts (and the host server.public_url adds to it)");
+        var (a, b) = (was.Limits, now.Limits);
+        if (a.MaxHeaderBytes != b.MaxHeaderBytes || a.HeadersTimeout != b.HeadersTimeout || a.MinBodyRate != b.MinBodyRate
+            || a.MaxConnections != b.MaxConnections || a.KeepAliveTimeout != b.KeepAliveTimeout)
+            changed.Add("server.limits (max_header_size, headers_timeout, min_body_rate, max_connections, keep_alive_timeout)");
+        return changed;
     }
 }

@@ -47,6 +47,23 @@ public sealed class DestinationReloadTests
     }
 
     [Fact]
+    public async Task AReloadThatChangesOnlyTheAdminTokenAsksForNoRestartAndOneThatChangesTheUrlsNamesThem()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        await using var bridge = await BridgeTestHost.StartAsync(Config, ntfy);
+
+        var since = bridge.Logs.Events.Count;
+        await ReloadAsync(bridge, Config.Replace("server:\n", "server:\n  admin_token: tk_admin_admin_admin_admin\n", StringComparison.Ordinal));
+        Assert.DoesNotContain(bridge.Logs.Events.Skip(since), e => e.RenderMessage().Contains("until a restart", StringComparison.Ordinal));
+
+        since = bridge.Logs.Events.Count;
+        await ReloadAsync(bridge, Config.Replace("trusted_proxies: [10.9.9.9]", "trusted_proxies: [10.9.9.8]", StringComparison.Ordinal));
+        var warning = Assert.Single(bridge.Logs.Events.Skip(since), e => e.RenderMessage().Contains("until a restart", StringComparison.Ordinal));
+        Assert.Contains("server.trusted_proxies", warning.RenderMessage(), StringComparison.Ordinal);
+        Assert.DoesNotContain("server.urls", warning.RenderMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AChangedDestinationGetsANewSenderAndTheOldOneIsDisposed()
     {
         await using var ntfy = await FakeNtfy.StartAsync();
