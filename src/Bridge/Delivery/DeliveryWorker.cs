@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Bridge.Configuration;
-using Bridge.Messages;
 using Bridge.Observability;
 using Bridge.Pipeline;
 using Bridge.Storage;
