@@ -19,6 +19,27 @@ public sealed class SqliteStoreTests
     }
 
     [Fact]
+    public async Task CommitsNeverCheckpointTheLogTheCheckpointerBesideTheWriterDoes()
+    {
+        await using var kit = await StoreTestKit.OpenAsync();
+        var e = StoreTestKit.Event();
+
+        // Inside a commit, a checkpoint would make every request waiting for it wait for the copy and its fsync too.
+        Assert.Equal(0L, await kit.Engine.WriteAsync((c, tx) => (long)SqliteSql.Scalar(c, tx, "PRAGMA wal_autocheckpoint")!));
+        Assert.Equal(0, kit.Engine.Checkpoints);
+        // Each event writes several pages; 400 commits pass the 1,000-page threshold whatever the page reuse.
+        for (var i = 0; i < 400; i++)
+            Assert.Equal(AcceptStatus.Accepted, (await kit.Store.Events.AcceptEventAsync(kit.New(e with { Id = $"e{i}" }, "r"), CancellationToken.None)).Status);
+
+        for (var wait = 0; kit.Engine.Checkpoints == 0 && wait < 200; wait++) await Task.Delay(50);
+        Assert.True(kit.Engine.Checkpoints > 0, "no checkpoint ran after 400 commits");
+        // What was checkpointed is in the database file itself: another connection that ignores the log sees the events.
+        var copy = Path.Combine(Path.GetDirectoryName(kit.Path)!, "copy.db");
+        File.Copy(kit.Path, copy);
+        Assert.True((long)SqliteFile.Scalar(copy, "SELECT COUNT(*) FROM events")! > 0);
+    }
+
+    [Fact]
     public async Task ReopeningKeepsTheDataAndAppliesNoMigrationTwice()
     {
         await using var kit = await StoreTestKit.OpenAsync();
