@@ -172,6 +172,23 @@ public sealed class SqliteStoreTests
     }
 
     [Fact]
+    public async Task TheWritersReusedStatementsWorkAfterTheSchemaChangedUnderThemAndAfterOneFailed()
+    {
+        await using var kit = await StoreTestKit.OpenAsync();
+        var e = StoreTestKit.Event();
+        Task<AcceptResult> Accept(string id, string rule) => kit.Store.Events.AcceptEventAsync(kit.New(e with { Id = id }, rule), CancellationToken.None);
+
+        Assert.Equal(AcceptStatus.Accepted, (await Accept("e1", "r")).Status);
+        // Another connection changes the schema under the writer's prepared statements, then one of them fails midway.
+        SqliteFile.Execute(kit.Path, "CREATE TRIGGER fail_key BEFORE INSERT ON dedupe WHEN NEW.rule = 'breaks' BEGIN SELECT RAISE(FAIL, 'simulated'); END");
+        Assert.Equal(AcceptStatus.Unavailable, (await Accept("e2", "breaks")).Status);
+        Assert.Equal(AcceptStatus.Accepted, (await Accept("e3", "r")).Status);
+
+        Assert.Equal(["e1", "e3"], (await kit.Store.Events.GetUnprocessedEventsAsync(0, 10, CancellationToken.None)).Select(p => p.EventId));
+        Assert.Equal(0L, SqliteFile.Count(kit.Path, "dedupe", "rule = 'breaks'"));
+    }
+
+    [Fact]
     public async Task ConcurrentAcceptsShareCommits()
     {
         await using var kit = await StoreTestKit.OpenAsync();
