@@ -80,8 +80,10 @@ public sealed class GroupWaitWorker(IGroupWaits waits, GroupResolver resolver, L
         }
         var delay = next - time.GetUtcNow();
         if (delay <= TimeSpan.Zero) return;
+        var wait = _wake.WaitAsync(delay, time, ct);
+        // After the timer is set, so whoever moves a fake clock on this line cannot move it before the timer exists.
         log.LogDebug("Group lookups idle until {WakeAt}", next);
-        await _wake.WaitAsync(delay, time, ct);
+        await wait;
     }
 
     private async Task ResolveAsync(WaitingEvent waiting, Dictionary<string, GroupLookup> failed, CancellationToken ct)

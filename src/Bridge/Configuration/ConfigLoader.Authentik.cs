@@ -8,14 +8,16 @@ public static partial class ConfigLoader
     private static AuthentikApiConfig? ReadAuthentikApi(YamlSection source, SourceFormat format)
     {
         if (source.Section("authentik_api") is not { } api) return null;
-        var errorsBefore = api.ErrorCount;
         var url = ReadAuthentikUrl(api);
+        // A token_file that cannot be read is reported by Secret already; only a missing or empty token is reported here.
+        var errorsBefore = api.ErrorCount;
         var token = api.Secret("token");
+        var tokenReported = api.ErrorCount > errorsBefore;
         var cache = api.Duration("cache", min: TimeSpan.Zero) ?? AuthentikApiConfig.DefaultCache;
         var timeout = api.Duration("timeout", min: TimeSpan.FromMilliseconds(100)) ?? AuthentikApiConfig.DefaultTimeout;
         api.ReportUnknownKeys(AuthentikApiKeys);
         if (format != SourceFormat.Authentik) api.Error("only applies to 'format: authentik' sources: other senders' users are not Authentik's");
-        if (token is null && api.ErrorCount == errorsBefore)
+        if (token is null && !tokenReported)
             api.Error("token", "required: an Authentik API token that may view users and groups (docs/setup.md, group lookup); is the variable or file behind it empty?");
         if (cache > TimeSpan.FromDays(1)) api.Error("cache", "at most 1d: group changes would go unseen for longer");
         if (timeout > TimeSpan.FromMinutes(1)) api.Error("timeout", "at most 1m");

@@ -43,14 +43,19 @@ public sealed class FakeAuthentikApi : IAsyncDisposable
     /// <summary>While true, every request gets 503, as from a proxy in front of a stopped Authentik.</summary>
     public bool Down { get; set; }
 
-    /// <summary>When set, every answer is a 200 of this many bytes, without a length, written until the client stops reading.</summary>
-    public long? HugeAnswerBytes { get; set; }
+    /// <summary>
+    /// While true, every answer is a 200 without a length that never ends: written until the client hangs up (or, bounded,
+    /// <see cref="EndlessCap"/> bytes). A client that read an answer whole would never finish reading this one.
+    /// </summary>
+    public bool EndlessAnswer { get; set; }
+
+    public const long EndlessCap = 4L * 1024 * 1024 * 1024;
 
     /// <summary>Path and query of every request, in order.</summary>
     public IReadOnlyList<string> Requests => [.. _requests];
 
-    /// <summary>Completes with the bytes written when the client stopped reading a huge answer before its end.</summary>
-    public Task<long> HugeAnswerAborted => _hugeAborted.Task;
+    /// <summary>Completes with the bytes written when the client hung up on an endless answer.</summary>
+    public Task<long> EndlessAnswerAborted => _hugeAborted.Task;
 
     public static async Task<FakeAuthentikApi> StartAsync()
     {
@@ -82,9 +87,9 @@ public sealed class FakeAuthentikApi : IAsyncDisposable
             await http.Response.WriteAsJsonAsync(new { detail = "Token invalid/expired" });
             return;
         }
-        if (HugeAnswerBytes is { } huge)
+        if (EndlessAnswer)
         {
-            await WriteHugeAsync(http, huge);
+            await WriteEndlessAsync(http);
             return;
         }
         var path = http.Request.Path.Value ?? "";
@@ -154,7 +159,7 @@ public sealed class FakeAuthentikApi : IAsyncDisposable
         return http.Response.WriteAsync(body.ToJsonString());
     }
 
-    private async Task WriteHugeAsync(HttpContext http, long total)
+    private async Task WriteEndlessAsync(HttpContext http)
     {
         http.Response.ContentType = "application/json";
         var chunk = new byte[64 * 1024];
@@ -163,7 +168,8 @@ public sealed class FakeAuthentikApi : IAsyncDisposable
         long written = 0;
         try
         {
-            while (written < total)
+            // Kestrel may discard writes once the client is gone rather than fail them: the abort token is what tells.
+            while (!http.RequestAborted.IsCancellationRequested && written < EndlessCap)
             {
                 await http.Response.Body.WriteAsync(chunk, http.RequestAborted);
                 await http.Response.Body.FlushAsync(http.RequestAborted);
@@ -172,8 +178,9 @@ public sealed class FakeAuthentikApi : IAsyncDisposable
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
         {
-            _hugeAborted.TrySetResult(written);
+            // The client hung up: reported below.
         }
+        if (http.RequestAborted.IsCancellationRequested) _hugeAborted.TrySetResult(written);
     }
 
     public async ValueTask DisposeAsync()
