@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Bridge.Tests.Support;
+using static Bridge.Tests.Authentik.GroupLookupPayloads;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bridge.Tests.Authentik;
@@ -43,33 +42,15 @@ public sealed class GroupLookupTests
         ["groups.js"] = "function map(event) { return { message: event.user.username + ' in ' + event.user.groups.join(', ') }; }",
     };
 
-    /// <summary>The admin login fixture as Authentik's default body would leave it: a user with a pk, and no groups.</summary>
-    private static byte[] LoginWithoutGroups(string eventPk = "3f2b9c1d7e8a4b6c9d0e1f2a3b4c5d6e")
-    {
-        var body = JsonNode.Parse(TestPaths.ReadAuthentikPayload("event-login-admin.json"))!;
-        body["event"]!["user"]!.AsObject().Remove("groups");
-        body["event"]!["pk"] = eventPk;
-        return Encoding.UTF8.GetBytes(body.ToJsonString());
-    }
 
-    private static async Task<FakeAuthentikApi> ApiWithAlice(AuthentikApiShape shape = AuthentikApiShape.Since2026)
-    {
-        var api = await FakeAuthentikApi.StartAsync();
-        api.Shape = shape;
-        api.AddUser(7, "alice.admin", "authentik Admins", "ops");
-        api.AddUser(8, "bob", "staff");
-        return api;
-    }
 
-    private static async Task<JsonElement> GetJsonAsync(BridgeTestHost bridge, string path) =>
-        JsonDocument.Parse(await bridge.Client.GetStringAsync(path)).RootElement.Clone();
 
     [Theory]
     [InlineData(AuthentikApiShape.Before2026)]
     [InlineData(AuthentikApiShape.Since2026)]
     public async Task AUserKnownByPkIsLookedUpByPkAndItsGroupsMatchTheRuleAndReachTheMapping(AuthentikApiShape shape)
     {
-        await using var api = await ApiWithAlice(shape);
+        await using var api = await ApiWithAliceAsync(shape);
         await using var ntfy = await FakeNtfy.StartAsync();
         await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url), ntfy, Mappings);
 
@@ -90,7 +71,7 @@ public sealed class GroupLookupTests
     [Fact]
     public async Task AUserNamedOnlyByUsernameIsLookedUpByUsername()
     {
-        await using var api = await ApiWithAlice();
+        await using var api = await ApiWithAliceAsync();
         await using var ntfy = await FakeNtfy.StartAsync();
         await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url), ntfy, Mappings);
 
@@ -105,7 +86,7 @@ public sealed class GroupLookupTests
     [Fact]
     public async Task AnAnswerIsReusedForTheCacheTimeAndAskedAgainAfterIt()
     {
-        await using var api = await ApiWithAlice();
+        await using var api = await ApiWithAliceAsync();
         await using var ntfy = await FakeNtfy.StartAsync();
         var time = new FakeTimeProvider(Start);
         await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url), ntfy, Mappings, new TestHostOptions(Time: time));
