@@ -26,7 +26,7 @@ internal static class CollectionGuards
 
     public static void Install(Engine engine, int maxChars)
     {
-        GuardRegExpConstructor(engine);
+        GuardConstructor(engine, "RegExp", Pattern);
 
         var objectCtor = (ObjectInstance)engine.GetValue("Object");
         var stringValueOf = ((ObjectInstance)((ObjectInstance)engine.GetValue("String")).Get("prototype")).Get("valueOf");
@@ -64,13 +64,13 @@ internal static class CollectionGuards
     }
 
     /// <summary>
-    /// A ClrFunction cannot be called with <c>new</c>, so the RegExp constructor is put behind a Proxy whose traps bound
-    /// the pattern before Reflect.construct/apply compile it. <c>/x/.constructor</c> is the proxy too; subclasses and
-    /// Symbol.species reach the original through it.
+    /// A ClrFunction cannot be called with <c>new</c>, so a constructor is put behind a Proxy whose traps pass the first
+    /// argument through <paramref name="first"/> before Reflect.construct/apply call the original. <c>/x/.constructor</c>
+    /// is the proxy too; subclasses and Symbol.species reach the original through it.
     /// </summary>
-    private static void GuardRegExpConstructor(Engine engine)
+    internal static void GuardConstructor(Engine engine, string name, Func<JsValue, JsValue> first)
     {
-        var original = (ObjectInstance)engine.GetValue("RegExp");
+        var original = (ObjectInstance)engine.GetValue(name);
         var reflect = (ObjectInstance)engine.GetValue("Reflect");
         var handler = new JsObject(engine);
         foreach (var trap in new[] { "construct", "apply" })
@@ -81,14 +81,14 @@ internal static class CollectionGuards
             handler.CreateDataProperty(trap, new ClrFunction(engine, trap, (_, args) =>
             {
                 if (SandboxGuards.Arg(args, argsAt) is ObjectInstance list && TypeConverter.ToLength(list.Get("length")) > 0)
-                    list.Set(0, Pattern(list.Get(0)), throwOnError: true);
+                    list.Set(0, first(list.Get(0)), throwOnError: true);
                 return engine.Call(forward, JsValue.Undefined, args);
             }, 3, PropertyFlag.Configurable));
         }
         var guarded = engine.Construct(engine.GetValue("Proxy"), [original, handler]);
         var hidden = new PropertyDescriptor(guarded, writable: true, enumerable: false, configurable: true);
         ((ObjectInstance)original.Get("prototype")).DefineOwnProperty("constructor", hidden);
-        engine.Global.DefineOwnProperty("RegExp", hidden);
+        engine.Global.DefineOwnProperty(name, hidden);
     }
 
     /// <summary>The pattern <c>new RegExp</c> and <c>compile</c> get, once it is known to be short enough.</summary>
@@ -102,7 +102,7 @@ internal static class CollectionGuards
         return text;
     }
 
-    private static void RefuseLongString(Engine engine, JsValue stringValueOf, JsValue value, string name)
+    internal static void RefuseLongString(Engine engine, JsValue stringValueOf, JsValue value, string name)
     {
         long length;
         if (value.IsString()) length = value.AsString().Length;

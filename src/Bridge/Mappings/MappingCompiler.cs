@@ -11,10 +11,11 @@ internal static class MappingCompiler
     /// <summary>The compiled mapping, or null with the reason (<c>admin-login.js:12:5: Unexpected token ...</c>).</summary>
     public static CompiledMapping? Compile(string name, string? filePath, string source, MappingLimitsConfig limits, out string? error)
     {
-        Prepared<Acornima.Ast.Script> script;
+        MappingScript? script;
         try
         {
-            script = Engine.PrepareScript(source, name, strict: true);
+            script = MappingScript.Create(name, source, out error);
+            if (script is null) return null;
         }
         catch (ScriptPreparationException ex) when (ex.InnerException is ParseErrorException parse)
         {
@@ -32,11 +33,11 @@ internal static class MappingCompiler
         using var engine = MappingSandbox.Create(limits, null, TimeProvider.System.GetUtcNow(), deadline.Token);
         try
         {
-            engine.Execute(script);
+            engine.Execute(script.Prepared);
         }
         catch (Exception ex)
         {
-            var failure = MappingFailures.From(name, ex, limits);
+            var failure = MappingFailures.From(name, ex, limits, script);
             error = $"{failure.Mapping}{(failure.Line is null ? "" : $":{failure.Line}:{failure.Column}")}: the top-level code failed: {failure.Message}";
             return null;
         }

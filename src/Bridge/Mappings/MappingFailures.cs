@@ -9,14 +9,19 @@ namespace Bridge.Mappings;
 /// <summary>Turns whatever a script run threw into a <see cref="MappingError"/>: <c>runtime</c> when the script failed, <c>limit</c> when the sandbox stopped it.</summary>
 internal static class MappingFailures
 {
-    public static MappingError From(string mapping, Exception ex, MappingLimitsConfig limits)
+    /// <param name="script">The script that ran, to report positions in the mapping's own source rather than the rewritten one.</param>
+    public static MappingError From(string mapping, Exception ex, MappingLimitsConfig limits, MappingScript? script = null)
     {
         int? line = null, column = null;
         if (JintException.TryGetJavaScriptLocation(ex, out var location) && location.Start.Line > 0)
         {
-            line = location.Start.Line;
+            // Only the mapping's own file was rewritten; a place in the helpers is reported as it is.
+            var (l, c) = script is not null && location.SourceFile == mapping
+                ? script.ToSource(location.Start.Line, location.Start.Column)
+                : (location.Start.Line, location.Start.Column);
+            line = l;
             // Acornima columns are 0-based; editors count from 1.
-            column = location.Start.Column + 1;
+            column = c + 1;
         }
         var ms = limits.Timeout.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture);
         var (kind, message) = ex switch

@@ -82,7 +82,7 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
         {
             using var engine = MappingSandbox.Create(Limits, console, now, deadline.Token);
             deadline.CancelAfter(Limits.Timeout);
-            engine.Execute(mapping.Script);
+            engine.Execute(mapping.Script.Prepared);
             var map = MappingSandbox.FindMap(engine);
             // Jint's own default depth (64) is less than a body the bridge may accept (max_depth up to 256), and the
             // event wraps the body one level deeper (event.raw): allow what ingest allowed.
@@ -115,7 +115,7 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
         }
         catch (Exception ex)
         {
-            errors.Add(MappingFailures.From(mapping.Name, ex, Limits));
+            errors.Add(MappingFailures.From(mapping.Name, ex, Limits, mapping.Script));
             messages.Clear();
         }
         return new MappingOutcome(messages, errors, console.Lines);

@@ -52,6 +52,8 @@ internal static class MappingSandbox
         var maxChars = MaxStringLength(limits);
         SandboxGuards.Install(engine, new BoundedJson(engine, maxChars), maxChars);
         CollectionGuards.Install(engine, maxChars);
+        FlatteningGuards.Install(engine, maxChars);
+        ScriptGuards.Install(engine, limits.MemoryBytes);
         console?.Install(engine);
         engine.Execute(Helpers);
         return engine;

@@ -61,6 +61,11 @@ public sealed class MappingCatalogTests : IDisposable
     [InlineData("function mapp(e) { return null; }", "does not define a function map(event, ctx)")]
     [InlineData("\n\nthrow new Error('top level');", "x.js:3:7: the top-level code failed: top level")]
     [InlineData("while (true) {}", "the top-level code failed: statements")]
+    // An object rest pattern whose value the sandbox cannot bound, and the names its guards reserve.
+    [InlineData("function map(e) {\n  return (({ a, ...rest }) => rest)(e);\n}", "x.js:2:17: an object rest pattern ({ ...rest }) is allowed only directly in a declaration or an assignment")]
+    [InlineData("function map(e) { for (const { ...r } of [e]) return r; }", "x.js:1:32: an object rest pattern")]
+    [InlineData("function map(e) { const [{ ...r }] = [e]; return r; }", "x.js:1:28: an object rest pattern")]
+    [InlineData("const $bridgeText = String; function map() { return null; }", "x.js: uses the name $bridgeText, which the sandbox reserves")]
     public void ScriptWithoutAMapFunctionIsAnError(string source, string expected)
     {
         _kit.Write("x.js", source);

@@ -114,6 +114,19 @@ public sealed class MappingRunnerTests : IDisposable
         Assert.Equal("… 50 more console lines truncated", outcome.Logs[^1]);
     }
 
+    [Theory]
+    // The sandbox inserts guards in front of template substitutions, for…in and spreads: positions after them on the
+    // same line, and on later lines, are still the mapping's own.
+    [InlineData("function map(e) {\n  const t = `${e.action}${`${1}`}`, o = { ...e }; for (const k in o) {}\n  return { title: t + null.x };\n}", 3, 28)]
+    [InlineData("function map(e) { const t = `${e.action}`; return { ...e, title: `${t}` + null.x }; }", 1, 80)]
+    [InlineData("function map(e) { const t = `${e.action}${null.x}`; }", 1, 48)]
+    public void RuntimeErrorPositionsStayTheSourcesOwnWhereTheSandboxInsertedGuards(string source, int line, int column)
+    {
+        var (catalog, rule) = _kit.Load(source);
+        var error = Assert.Single(new MappingRunner(MappingLimitsConfig.Default).Run(catalog, rule, MappingTestKit.Login(), MappingTestKit.Ctx).Errors);
+        Assert.Equal((MappingError.Runtime, line, column), (error.Kind, error.Line, error.Column));
+    }
+
     [Fact]
     public void RuntimeErrorNamesTheMappingLineAndMessage()
     {
