@@ -167,4 +167,23 @@ public sealed class GroupLookupFailureTests
         Assert.Equal(1, messages.EnumerateObject().Sum(m => m.Value.GetInt32()));
         Assert.Equal(1, (await GetJsonAsync(bridge, $"/api/events/{EventId}")).GetProperty("duplicates").GetInt32());
     }
+
+    [Fact]
+    public async Task AReloadThatFixesTheTokenTriesTheWaitingEventsAtOnce()
+    {
+        await using var api = await ApiWithAliceAsync();
+        await using var ntfy = await FakeNtfy.StartAsync();
+        const string wrong = "ak-wrong-token-0000000000000000000000000000";
+        await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url, token: wrong), ntfy);
+        using (await bridge.PostHookAsync("authentik", LoginWithoutGroups())) { }
+        await bridge.Logs.WaitForMessageAsync("waits for its user's groups");
+
+        var reloaded = bridge.Logs.WaitForNextAsync(e => e.RenderMessage().StartsWith("Configuration reloaded", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(Path.Combine(bridge.Directory, "bridge.yaml"), Config(api.Url));
+        await reloaded;
+
+        // Refused, the event was due again only in 5 minutes: the fixed token is tried now.
+        Assert.Equal("gauth", Assert.Single(await ntfy.WaitForMessagesAsync(1)).Topic);
+        Assert.Equal(2, api.Requests.Count);
+    }
 }
