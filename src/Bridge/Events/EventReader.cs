@@ -26,6 +26,8 @@ public sealed record EventReading(BridgeEvent? Event, IReadOnlyList<RuleVerdict>
 /// <summary>
 /// The one way from a payload's bytes to an event and the rules' verdicts: the hook endpoint, recovery after a restart,
 /// <c>bridge try</c> and <c>bridge test</c> all read payloads here, so each judges a payload exactly as the others do.
+/// (The hook endpoint reads the event only and judges it after adding any groups looked up in Authentik's API, which
+/// the offline commands never ask.)
 /// </summary>
 public static class EventReader
 {

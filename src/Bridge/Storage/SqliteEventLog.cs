@@ -225,7 +225,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
     }
 
     /// <summary>An event flattened to the columns it is stored in, computed before it joins the writer's queue.</summary>
-    private sealed record EventRow(string EventId, string Source, string? Action, long ReceivedAt, string DedupeKey, long DedupeWindowMs,
+    internal sealed record EventRow(string EventId, string Source, string? Action, long ReceivedAt, string DedupeKey, long DedupeWindowMs,
         IReadOnlyList<string> Matched, string VerdictsJson, byte[] Body, byte[] EventJson)
     {
         public static EventRow From(NewEvent e)

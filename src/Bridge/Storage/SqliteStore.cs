@@ -54,7 +54,10 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
     {
         var store = OpenEngine(path, time, log, commitObserved);
         var leases = new SqliteLeases();
-        return new BridgeStore(new SqliteEventLog(store), new SqliteOutbox(store, leases), new SqliteAdminStore(store), new SqliteRetention(store), store, store);
+        return new BridgeStore(new SqliteEventLog(store), new SqliteOutbox(store, leases), new SqliteAdminStore(store), new SqliteRetention(store), store, store)
+        {
+            GroupWaits = new SqliteGroupWaits(store),
+        };
     }
 
     private static SqliteStore OpenEngine(string path, TimeProvider time, ILogger log, Action<TimeSpan>? commitObserved)
