@@ -30,7 +30,7 @@ internal sealed class SqliteAdminStore(SqliteStore store) : IAdminStore
                 where.Add("status = $status");
                 q.Parameters.AddWithValue("$status", (int)status);
             }
-            q.CommandText = $"SELECT {EventColumns} FROM events WHERE {string.Join(" AND ", where)} ORDER BY seq DESC LIMIT $n";
+            q.CommandText = $"SELECT {EventColumns} FROM events_full WHERE {string.Join(" AND ", where)} ORDER BY seq DESC LIMIT $n";
             q.Parameters.AddWithValue("$n", limit + 1);
             return ToPage(ReadAll(q, ReadEvent), limit, e => e.Seq);
         });
@@ -39,7 +39,7 @@ internal sealed class SqliteAdminStore(SqliteStore store) : IAdminStore
     public Task<IReadOnlyList<StoredEvent>> GetEventsAsync(string eventId, string? source, CancellationToken ct) =>
         store.ReadAsync<IReadOnlyList<StoredEvent>>((c, tx) =>
         {
-            using var q = Command(c, tx, $"SELECT {EventColumns} FROM events WHERE event_id = $id AND ($source IS NULL OR source = $source) ORDER BY source, seq DESC");
+            using var q = Command(c, tx, $"SELECT {EventColumns} FROM events_full WHERE event_id = $id AND ($source IS NULL OR source = $source) ORDER BY source, seq DESC");
             q.Parameters.AddWithValue("$id", eventId);
             q.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
             // Newest first within each source: the first row of a source is its newest.

@@ -88,8 +88,8 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
 
         // An event no rule matched has nothing to run: it is processed as it is committed.
         var insert = Prepared(c, tx, """
-            INSERT INTO events (event_id, source, action, status, received_at, dedupe_key, matched, rules_to_run, verdicts, body, event_json, processed_at)
-            VALUES ($id, $source, $action, $status, $at, $key, $matched, $run, $verdicts, $body, $json, $processed) RETURNING seq
+            INSERT INTO events (event_id, source, action, status, received_at, dedupe_key, matched, rules_to_run, processed_at)
+            VALUES ($id, $source, $action, $status, $at, $key, $matched, $run, $processed) RETURNING seq
             """);
         insert.Parameters.AddWithValue("$id", row.EventId);
         insert.Parameters.AddWithValue("$source", row.Source);
@@ -99,11 +99,9 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
         insert.Parameters.AddWithValue("$key", row.DedupeKey);
         insert.Parameters.AddWithValue("$matched", "," + string.Join(',', row.Matched) + ",");
         insert.Parameters.AddWithValue("$run", WriteList(toRun));
-        insert.Parameters.AddWithValue("$verdicts", row.VerdictsJson);
-        insert.Parameters.AddWithValue("$body", row.Body);
-        insert.Parameters.AddWithValue("$json", row.EventJson);
         insert.Parameters.AddWithValue("$processed", toRun.Count == 0 ? now : DBNull.Value);
         var eventSeq = (long)insert.ExecuteScalar()!;
+        InsertEventData(c, tx, eventSeq, row.Body, row.EventJson, row.VerdictsJson);
 
         if (row.DedupeWindowMs > 0)
         {
@@ -124,7 +122,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
     public Task<IReadOnlyList<StoredEvent>> GetUnprocessedEventsAsync(long afterSeq, int limit, CancellationToken ct) =>
         store.ReadAsync<IReadOnlyList<StoredEvent>>((c, tx) =>
         {
-            using var q = Command(c, tx, $"SELECT {EventColumns} FROM events WHERE status = 0 AND seq > $after ORDER BY seq LIMIT $n");
+            using var q = Command(c, tx, $"SELECT {EventColumns} FROM events_full WHERE status = 0 AND seq > $after ORDER BY seq LIMIT $n");
             q.Parameters.AddWithValue("$after", afterSeq);
             q.Parameters.AddWithValue("$n", limit);
             return ReadAll(q, ReadEvent);

@@ -23,19 +23,19 @@ internal sealed class SqliteGroupWaits(SqliteStore store) : IGroupWaits
                     return new AcceptResult(AcceptStatus.Duplicate, original, [], DuplicateOf: count.ExecuteScalar() as string ?? row.EventId);
                 }
                 using var insert = Command(c, tx, $"""
-                    INSERT INTO events (event_id, source, action, status, received_at, dedupe_key, matched, rules_to_run, verdicts, body, event_json,
+                    INSERT INTO events (event_id, source, action, status, received_at, dedupe_key, matched, rules_to_run,
                         groups_wait, groups_retry_at, groups_attempts)
-                    VALUES ($id, $source, $action, {Waiting}, $at, $key, ',', '[]', '[]', $body, $json, $reason, $at, 0) RETURNING seq
+                    VALUES ($id, $source, $action, {Waiting}, $at, $key, ',', '[]', $reason, $at, 0) RETURNING seq
                     """);
                 insert.Parameters.AddWithValue("$id", row.EventId);
                 insert.Parameters.AddWithValue("$source", row.Source);
                 insert.Parameters.AddWithValue("$action", (object?)row.Action ?? DBNull.Value);
                 insert.Parameters.AddWithValue("$at", row.ReceivedAt);
                 insert.Parameters.AddWithValue("$key", row.DedupeKey);
-                insert.Parameters.AddWithValue("$body", row.Body);
-                insert.Parameters.AddWithValue("$json", row.EventJson);
                 insert.Parameters.AddWithValue("$reason", reason);
-                return new AcceptResult(AcceptStatus.Accepted, (long)insert.ExecuteScalar()!, []);
+                var seq = (long)insert.ExecuteScalar()!;
+                InsertEventData(c, tx, seq, row.Body, row.EventJson, "[]");
+                return new AcceptResult(AcceptStatus.Accepted, seq, []);
             });
         }
         catch (StoreUnavailableException failure)
@@ -61,7 +61,7 @@ internal sealed class SqliteGroupWaits(SqliteStore store) : IGroupWaits
         store.ReadAsync<IReadOnlyList<WaitingEvent>>((c, tx) =>
         {
             using var q = Command(c, tx, $"""
-                SELECT seq, event_id, source, received_at, dedupe_key, body, groups_wait, groups_retry_at, groups_attempts FROM events
+                SELECT seq, event_id, source, received_at, dedupe_key, body, groups_wait, groups_retry_at, groups_attempts FROM events_full
                 WHERE status = {Waiting} AND groups_retry_at <= $now ORDER BY groups_retry_at, seq LIMIT $n
                 """);
             q.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
@@ -105,18 +105,21 @@ internal sealed class SqliteGroupWaits(SqliteStore store) : IGroupWaits
             var toRun = row.Matched.ToList();
             // An event no rule matched has nothing to run: processed as it is judged, as at ingest.
             using var update = Command(c, tx, $"""
-                UPDATE events SET status = $status, matched = $matched, rules_to_run = $run, rules_left = NULL, verdicts = $verdicts, event_json = $json,
+                UPDATE events SET status = $status, matched = $matched, rules_to_run = $run, rules_left = NULL,
                     processed_at = $processed, groups_wait = NULL, groups_retry_at = NULL
                 WHERE seq = $s AND status = {Waiting}
                 """);
             update.Parameters.AddWithValue("$status", (int)(toRun.Count == 0 ? EventStatus.Processed : EventStatus.Received));
             update.Parameters.AddWithValue("$matched", "," + string.Join(',', row.Matched) + ",");
             update.Parameters.AddWithValue("$run", WriteList(toRun));
-            update.Parameters.AddWithValue("$verdicts", row.VerdictsJson);
-            update.Parameters.AddWithValue("$json", row.EventJson);
             update.Parameters.AddWithValue("$processed", toRun.Count == 0 ? judged.ReceivedAt.ToUnixTimeMilliseconds() : DBNull.Value);
             update.Parameters.AddWithValue("$s", seq);
             if (update.ExecuteNonQuery() == 0) return null;
+            using var data = Command(c, tx, "UPDATE event_data SET verdicts = $verdicts, event_json = $json WHERE seq = $s");
+            data.Parameters.AddWithValue("$verdicts", row.VerdictsJson);
+            data.Parameters.AddWithValue("$json", row.EventJson);
+            data.Parameters.AddWithValue("$s", seq);
+            data.ExecuteNonQuery();
             if (row.DedupeWindowMs > 0)
             {
                 // Later copies are duplicates of this one for the rules it matched (or, matching none, for no rule: key "").

@@ -96,6 +96,24 @@ internal static class SqliteMigrations
         ALTER TABLE events ADD COLUMN groups_attempts INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX events_waiting ON events (groups_retry_at, seq) WHERE status = 2;
         """,
+        // 5: an event's raw body, normalised JSON and verdicts (about 4 KB, more than a page) move to a table of their own,
+        // written once at accept (and once more when a group wait is judged). The events row keeps what changes (status,
+        // rules left, the processed time) and fits in a page, so processing it rewrites a few hundred bytes, not a 4 KB
+        // overflow chain. events_full reads both as one. AUTOINCREMENT stays: seq is the processor's cursor and message ids
+        // are named in the admin API and replays; without it, a purge of the newest row would hand its number out again.
+        """
+        CREATE TABLE event_data (
+            seq        INTEGER PRIMARY KEY REFERENCES events (seq) ON DELETE CASCADE,
+            body       BLOB    NOT NULL,
+            event_json BLOB    NOT NULL,
+            verdicts   TEXT    NOT NULL
+        );
+        INSERT INTO event_data (seq, body, event_json, verdicts) SELECT seq, body, event_json, verdicts FROM events;
+        ALTER TABLE events DROP COLUMN body;
+        ALTER TABLE events DROP COLUMN event_json;
+        ALTER TABLE events DROP COLUMN verdicts;
+        CREATE VIEW events_full AS SELECT e.*, d.body, d.event_json, d.verdicts FROM events e JOIN event_data d ON d.seq = e.seq;
+        """,
     ];
 
     public static int Latest => Steps.Count;

@@ -14,6 +14,17 @@ internal static class SqliteSql
     public const string MessageColumns =
         "m.id, m.event_seq, e.event_id, m.rule, m.idx, m.destination, m.topic, m.body, m.status, m.attempts, m.next_attempt_at, m.created_at, m.updated_at, m.last_error, m.dead_reason, e.dedupe_key";
 
+    /// <summary>Writes an event's immutable part (migration 5: apart from its row, so that updates of the row stay small).</summary>
+    public static void InsertEventData(SqliteConnection c, SqliteTransaction tx, long seq, byte[] body, byte[] eventJson, string verdicts)
+    {
+        var insert = Prepared(c, tx, "INSERT INTO event_data (seq, body, event_json, verdicts) VALUES ($s, $body, $json, $verdicts)");
+        insert.Parameters.AddWithValue("$s", seq);
+        insert.Parameters.AddWithValue("$body", body);
+        insert.Parameters.AddWithValue("$json", eventJson);
+        insert.Parameters.AddWithValue("$verdicts", verdicts);
+        insert.ExecuteNonQuery();
+    }
+
     public static StoredEvent ReadEvent(SqliteDataReader r)
     {
         var rulesToRun = ReadList(r.GetString(10));

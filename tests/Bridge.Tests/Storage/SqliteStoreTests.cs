@@ -75,6 +75,40 @@ public sealed class SqliteStoreTests
     }
 
     [Fact]
+    public async Task AVersion4FileKeepsItsEventsWithTheirBodiesInATableOfTheirOwn()
+    {
+        using var directory = new TempDirectory();
+        var path = Path.Combine(directory.Path, "bridge.db");
+        SqliteFile.Execute(path, "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL);"
+            + string.Concat(SqliteMigrations.Steps.Take(4)) + """
+            INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0), (4, 0);
+            INSERT INTO events (event_id, source, status, received_at, dedupe_key, matched, rules_to_run, verdicts, body, event_json)
+                VALUES ('done', 'authentik', 1, 0, 'k1', ',r,', '["r"]', '[{"rule":"r"}]', CAST('{"pk":"done"}' AS BLOB), CAST('{"id":"done"}' AS BLOB)),
+                       ('todo', 'authentik', 0, 1, 'k2', ',r,', '["r"]', '[]', CAST('{"pk":"todo"}' AS BLOB), CAST('{"id":"todo"}' AS BLOB));
+            INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, next_attempt_at, created_at, updated_at, sequence_id)
+                VALUES (1, 'r', 0, 'ntfy', 't', CAST('{"topic":"t"}' AS BLOB), 0, 0, 0, 0, NULL);
+            """);
+
+        await using var store = SqliteStore.Open(path, TimeProvider.System, NullLogger<SqliteStore>.Instance);
+
+        Assert.Equal(0L, SqliteFile.Count(path, "pragma_table_info('events')", "name IN ('body', 'event_json', 'verdicts')"));
+        Assert.Equal(2L, SqliteFile.Count(path, "event_data"));
+        var todo = Assert.Single(await store.Events.GetUnprocessedEventsAsync(0, 10, CancellationToken.None));
+        Assert.Equal(("todo", 2L), (todo.EventId, todo.Seq));
+        Assert.Equal("""{"pk":"todo"}""", System.Text.Encoding.UTF8.GetString(todo.Body));
+        Assert.Equal("""{"id":"todo"}""", System.Text.Encoding.UTF8.GetString(todo.EventJson));
+        var done = Assert.Single(await store.Admin.GetEventsAsync("done", null, CancellationToken.None));
+        Assert.Equal("""[{"rule":"r"}]""", done.VerdictsJson);
+        var claimed = Assert.Single(await store.Outbox.ClaimAsync("ntfy", ClaimOrder.BySequence, DateTimeOffset.UtcNow, 10, TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.Equal("done", claimed.Message.EventId);
+        // A new event's sequence number follows the migrated ones (AUTOINCREMENT kept).
+        var e = StoreTestKit.Event();
+        var accepted = await store.Events.AcceptEventAsync(new NewEvent(e, [new Bridge.Rules.RuleVerdict("r", true, null)],
+            DedupeKeys.For(e, Bridge.Configuration.SourceFormat.Authentik), DateTimeOffset.UtcNow, TimeSpan.FromMinutes(10)), CancellationToken.None);
+        Assert.Equal(3L, accepted.Seq);
+    }
+
+    [Fact]
     public async Task AFileFromANewerBridgeIsRefusedWithTheReason()
     {
         await using var kit = await StoreTestKit.OpenAsync();
@@ -117,7 +151,7 @@ public sealed class SqliteStoreTests
         var result = await kit.Store.Events.AcceptEventAsync(kit.New(e, "admin-login"), CancellationToken.None);
 
         Assert.Equal(AcceptStatus.Accepted, result.Status);
-        Assert.Equal(1L, SqliteFile.Count(kit.Path, "events", $"seq = {result.Seq} AND event_id = '{e.Id}' AND length(body) > 100 AND length(event_json) > 100"));
+        Assert.Equal(1L, SqliteFile.Count(kit.Path, "events_full", $"seq = {result.Seq} AND event_id = '{e.Id}' AND length(body) > 100 AND length(event_json) > 100"));
         Assert.Equal(1L, SqliteFile.Count(kit.Path, "dedupe", $"key = 'id:authentik:{e.Id}' AND rule = 'admin-login'"));
     }
 
