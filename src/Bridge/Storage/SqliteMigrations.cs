@@ -99,8 +99,10 @@ internal static class SqliteMigrations
         // 5: an event's raw body, normalised JSON and verdicts (about 4 KB, more than a page) move to a table of their own,
         // written once at accept (and once more when a group wait is judged). The events row keeps what changes (status,
         // rules left, the processed time) and fits in a page, so processing it rewrites a few hundred bytes, not a 4 KB
-        // overflow chain. events_full reads both as one. AUTOINCREMENT stays: seq is the processor's cursor and message ids
-        // are named in the admin API and replays; without it, a purge of the newest row would hand its number out again.
+        // overflow chain. events_full reads both as one. AUTOINCREMENT stays on events and messages: seq is the processor's
+        // cursor and message ids are named in the admin API and replays; without it, a purge of the newest row would hand its
+        // number out again. Attempt ids are named nowhere (they only order a message's attempts, and a new one is still the
+        // largest), so attempts loses it: a commit that only settles attempts no longer writes sqlite_sequence's page.
         """
         CREATE TABLE event_data (
             seq        INTEGER PRIMARY KEY REFERENCES events (seq) ON DELETE CASCADE,
@@ -112,6 +114,21 @@ internal static class SqliteMigrations
         ALTER TABLE events DROP COLUMN body;
         ALTER TABLE events DROP COLUMN event_json;
         ALTER TABLE events DROP COLUMN verdicts;
+        CREATE TABLE attempts_new (
+            id          INTEGER PRIMARY KEY,
+            message_id  INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            at          INTEGER NOT NULL,
+            outcome     TEXT    NOT NULL,
+            http_status INTEGER,
+            ntfy_code   INTEGER,
+            detail      TEXT    NOT NULL,
+            duration_ms INTEGER NOT NULL
+        );
+        INSERT INTO attempts_new SELECT id, message_id, at, outcome, http_status, ntfy_code, detail, duration_ms FROM attempts;
+        DROP TABLE attempts;
+        ALTER TABLE attempts_new RENAME TO attempts;
+        CREATE INDEX attempts_message ON attempts (message_id, id);
+        DELETE FROM sqlite_sequence WHERE name = 'attempts';
         CREATE VIEW events_full AS SELECT e.*, d.body, d.event_json, d.verdicts FROM events e JOIN event_data d ON d.seq = e.seq;
         """,
     ];

@@ -87,6 +87,7 @@ public sealed class SqliteStoreTests
                        ('todo', 'authentik', 0, 1, 'k2', ',r,', '["r"]', '[]', CAST('{"pk":"todo"}' AS BLOB), CAST('{"id":"todo"}' AS BLOB));
             INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, next_attempt_at, created_at, updated_at, sequence_id)
                 VALUES (1, 'r', 0, 'ntfy', 't', CAST('{"topic":"t"}' AS BLOB), 0, 0, 0, 0, NULL);
+            INSERT INTO attempts (message_id, at, outcome, http_status, detail, duration_ms) VALUES (1, 5, 'failed', 503, 'down', 7);
             """);
 
         await using var store = SqliteStore.Open(path, TimeProvider.System, NullLogger<SqliteStore>.Instance);
@@ -101,6 +102,8 @@ public sealed class SqliteStoreTests
         Assert.Equal("""[{"rule":"r"}]""", done.VerdictsJson);
         var claimed = Assert.Single(await store.Outbox.ClaimAsync("ntfy", ClaimOrder.BySequence, DateTimeOffset.UtcNow, 10, TimeSpan.FromMinutes(1), CancellationToken.None));
         Assert.Equal("done", claimed.Message.EventId);
+        Assert.Equal("down", Assert.Single(await store.Admin.GetAttemptsAsync(1, CancellationToken.None)).Detail);
+        Assert.Equal(0L, SqliteFile.Count(path, "sqlite_schema", "name = 'attempts' AND sql LIKE '%AUTOINCREMENT%'"));
         // A new event's sequence number follows the migrated ones (AUTOINCREMENT kept).
         var e = StoreTestKit.Event();
         var accepted = await store.Events.AcceptEventAsync(new NewEvent(e, [new Bridge.Rules.RuleVerdict("r", true, null)],
