@@ -14,27 +14,6 @@ namespace Bridge.Tests.Authentik;
 /// </summary>
 public sealed class GroupLookupFailureTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 3, 14, 9, 0, 0, TimeSpan.Zero);
-
-    private static string Config(Uri api, string token = FakeAuthentikApi.Token) => $$"""
-        destinations:
-          ntfy:
-            url: ${NTFY_URL}
-            token: ${NTFY_TOKEN}
-        sources:
-          authentik:
-            format: authentik
-            token: ${HOOK_TOKEN}
-            authentik_api: { url: "{{api}}", token: "{{token}}" }
-        rules:
-          - name: admin-login
-            match: { action: login, group: authentik Admins }
-            topic: gauth
-        """;
-
-
-
-
     [Fact]
     public async Task WhileTheApiIsDownTheEventWaitsVisiblyThroughARestartAndIsDeliveredOnceItAnswers()
     {
