@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bridge.Cli;
+using Bridge.Tests.Observability;
 using Bridge.Tests.Support;
 using static Bridge.Tests.Authentik.GroupLookupPayloads;
 using Microsoft.Extensions.Time.Testing;
@@ -44,6 +45,10 @@ public sealed class GroupLookupFailureTests
             Assert.Equal(1, stored.GetProperty("groups_wait").GetProperty("attempts").GetInt32());
             Assert.Equal(Start + TimeSpan.FromSeconds(5), stored.GetProperty("groups_wait").GetProperty("next_try").GetDateTimeOffset());
             Assert.Equal(0, stored.GetProperty("verdicts").GetArrayLength());
+            var metrics = PrometheusText.Parse(await bridge.Client.GetStringAsync("/metrics"));
+            Assert.Equal(1, metrics.Value("bridge_events_waiting_for_groups", ("source", "authentik")));
+            Assert.Equal(1, metrics.Value("bridge_group_lookup_state", ("source", "authentik"), ("state", "unreachable")));
+            Assert.Equal(0, metrics.Value("bridge_group_lookup_state", ("source", "authentik"), ("state", "answering")));
 
             using var output = new StringWriter();
             using var errors = new StringWriter();
@@ -102,6 +107,9 @@ public sealed class GroupLookupFailureTests
         Assert.Contains("403", lookup.GetProperty("reason").GetString(), StringComparison.Ordinal);
         var waiting = await GetJsonAsync(bridge, "/api/events/e3000000000000000000000000000002");
         Assert.Equal(Start + TimeSpan.FromMinutes(5), waiting.GetProperty("groups_wait").GetProperty("next_try").GetDateTimeOffset());
+        var metrics = PrometheusText.Parse(await bridge.Client.GetStringAsync("/metrics"));
+        Assert.Equal(2, metrics.Value("bridge_events_waiting_for_groups", ("source", "authentik")));
+        Assert.Equal(1, metrics.Value("bridge_group_lookup_state", ("source", "authentik"), ("state", "refused")));
         Assert.Equal(0, ntfy.Requests);
     }
 
