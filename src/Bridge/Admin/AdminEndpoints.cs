@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Bridge.Authentik;
 using Bridge.Configuration;
 using Bridge.Dashboard;
 using Bridge.Delivery;
@@ -48,16 +49,17 @@ public static class AdminEndpoints
         {
             "received" => EventStatus.Received,
             "processed" => EventStatus.Processed,
+            "waiting_for_groups" => EventStatus.WaitingForGroups,
             _ => null,
         };
-        if (status is not null && wanted is null) return BadFilter($"status \"{status}\" is not one of received, processed");
+        if (status is not null && wanted is null) return BadFilter($"status \"{status}\" is not one of received, processed, waiting_for_groups");
         if (Limit(limit) is not { } n) return BadLimit();
         var page = await store.ListEventsAsync(new EventFilter(action, rule, wanted), cursor, n, ct);
         return TypedResults.Ok(new ListPage<EventView>([.. page.Items.Select(EventView.From)], page.Next));
     }
 
     /// <summary>An id is the sender's: when two sources sent the same one, <c>?source=</c> says which is meant.</summary>
-    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IAdminStore store, string id, string? source, CancellationToken ct)
+    private static async Task<Results<Ok<EventDetail>, ProblemHttpResult>> GetEventAsync(IAdminStore store, IGroupWaits waits, string id, string? source, CancellationToken ct)
     {
         var (e, problem) = await FindEventAsync(store, id, source, ct);
         if (e is null) return problem!;
@@ -69,7 +71,10 @@ public static class AdminEndpoints
         }
         var view = EventView.From(e);
         return TypedResults.Ok(new EventDetail(view.Id, view.Seq, view.Source, view.Action, view.Status, view.ReceivedAt, view.Duplicates,
-            JsonDocument.Parse(e.EventJson).RootElement.Clone(), JsonDocument.Parse(e.VerdictsJson).RootElement.Clone(), messages, e.MappingLog));
+            JsonDocument.Parse(e.EventJson).RootElement.Clone(), JsonDocument.Parse(e.VerdictsJson).RootElement.Clone(), messages, e.MappingLog)
+        {
+            GroupsWait = e.Status == EventStatus.WaitingForGroups && await waits.GetWaitAsync(e.Seq, ct) is { } wait ? new GroupWaitView(wait.Reason, wait.RetryAt, wait.Attempts) : null,
+        });
     }
 
     /// <summary>The one event an id (and, when two sources sent it, <c>?source=</c>) names; else 404, or 409 naming the sources.</summary>
@@ -139,7 +144,8 @@ public static class AdminEndpoints
         return TypedResults.Accepted((string?)null, new ReplayAnswer(replayed));
     }
 
-    private static async Task<Ok<StatusView>> StatusAsync(IAdminStore store, IOutbox outbox, DeliveryWorker worker, LiveRuntime live, CancellationToken ct)
+    private static async Task<Ok<StatusView>> StatusAsync(IAdminStore store, IOutbox outbox, DeliveryWorker worker, LiveRuntime live, IGroupWaits waits,
+        GroupResolver groups, CancellationToken ct)
     {
         var counts = await store.CountAsync(ct);
         var totals = new Dictionary<string, int> { ["pending"] = 0, ["delivered"] = 0, ["dead"] = 0 };
@@ -160,7 +166,12 @@ public static class AdminEndpoints
             destinations.Add(new DestinationView(name, healthName, h?.Reason, h?.Since,
                 pending, byStatus.GetValueOrDefault(MessageStatus.Delivered), byStatus.GetValueOrDefault(MessageStatus.Dead), nextTry));
         }
-        return TypedResults.Ok(new StatusView(counts.UnprocessedEvents, totals, destinations));
+        var waiting = await waits.CountAsync(ct);
+        return TypedResults.Ok(new StatusView(counts.UnprocessedEvents, totals, destinations)
+        {
+            WaitingForGroups = waiting.Values.Sum(),
+            GroupLookup = GroupLookupView.Of(live.Current.Config, groups.Health, waiting),
+        });
     }
 
     private static bool TryStatus(string? text, out MessageStatus? status)

@@ -22,8 +22,15 @@ public sealed record EventView(
     [property: JsonPropertyName("rules")] IReadOnlyList<string> Rules,
     [property: JsonPropertyName("duplicates")] int Duplicates)
 {
-    public static EventView From(StoredEvent e) => new(e.EventId, e.Seq, e.Source, e.Action, e.Status == EventStatus.Received ? "received" : "processed",
+    public static EventView From(StoredEvent e) => new(e.EventId, e.Seq, e.Source, e.Action, StatusName(e.Status),
         e.ReceivedAt, e.ProcessedAt, e.RulesToRun, e.Duplicates);
+
+    public static string StatusName(EventStatus status) => status switch
+    {
+        EventStatus.Received => "received",
+        EventStatus.WaitingForGroups => "waiting_for_groups",
+        _ => "processed",
+    };
 }
 
 /// <summary>An event with everything known about it: the normalised event, every rule's verdict, its messages and their attempts.</summary>
@@ -38,7 +45,19 @@ public sealed record EventDetail(
     [property: JsonPropertyName("event")] JsonElement Event,
     [property: JsonPropertyName("verdicts")] JsonElement Verdicts,
     [property: JsonPropertyName("messages")] IReadOnlyList<MessageView> Messages,
-    [property: JsonPropertyName("mapping_log")] IReadOnlyList<MappingRunLog> MappingLog);
+    [property: JsonPropertyName("mapping_log")] IReadOnlyList<MappingRunLog> MappingLog)
+{
+    /// <summary>While its rules wait for its user's groups: why, and when the look-up is tried next; else absent.</summary>
+    [JsonPropertyName("groups_wait")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GroupWaitView? GroupsWait { get; init; }
+}
+
+/// <summary>Why an event waits for its groups (Authentik's API), and its retry schedule.</summary>
+public sealed record GroupWaitView(
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("next_try")] DateTimeOffset NextTry,
+    [property: JsonPropertyName("attempts")] int Attempts);
 
 /// <summary>A message: where it goes, how far it got, and (in an event's detail) every attempt.</summary>
 public sealed record MessageView(
@@ -90,7 +109,35 @@ public sealed record ReplayAnswer([property: JsonPropertyName("replayed")] int R
 public sealed record StatusView(
     [property: JsonPropertyName("unprocessed_events")] int UnprocessedEvents,
     [property: JsonPropertyName("messages")] IReadOnlyDictionary<string, int> Messages,
-    [property: JsonPropertyName("destinations")] IReadOnlyList<DestinationView> Destinations);
+    [property: JsonPropertyName("destinations")] IReadOnlyList<DestinationView> Destinations)
+{
+    /// <summary>Events whose rules wait for their user's groups from Authentik's API (not in <see cref="UnprocessedEvents"/>).</summary>
+    [JsonPropertyName("waiting_for_groups")]
+    public int WaitingForGroups { get; init; }
+
+    /// <summary>Each source with <c>authentik_api</c>: how its API did at the last look-up, and its waiting events.</summary>
+    [JsonPropertyName("group_lookup")]
+    public IReadOnlyList<GroupLookupView> GroupLookup { get; init; } = [];
+}
+
+/// <summary>One source's group look-up: <c>answering</c>, <c>unreachable</c> or <c>refused</c> (with why), and how many events wait.</summary>
+public sealed record GroupLookupView(
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("reason")] string? Reason,
+    [property: JsonPropertyName("since")] DateTimeOffset? Since,
+    [property: JsonPropertyName("waiting")] int Waiting)
+{
+    /// <summary>Every source with <c>authentik_api</c> (one not asked yet is <c>answering</c>), and any other with events still waiting.</summary>
+    public static IReadOnlyList<GroupLookupView> Of(Configuration.BridgeConfig config, IReadOnlyList<Authentik.ApiHealth> health, IReadOnlyDictionary<string, int> waiting)
+    {
+        var known = health.ToDictionary(h => h.Source, StringComparer.Ordinal);
+        return [.. config.Sources.Values.Where(s => s.AuthentikApi is not null).Select(s => s.Name).Union(waiting.Keys).Order(StringComparer.Ordinal)
+            .Select(name => known.TryGetValue(name, out var h)
+                ? new GroupLookupView(name, h.StateName, h.Reason, h.Since, waiting.GetValueOrDefault(name))
+                : new GroupLookupView(name, "answering", null, null, waiting.GetValueOrDefault(name)))];
+    }
+}
 
 /// <summary>One destination: its health, its messages by state, and when it is tried next (a probe while tripped or paused, else the earliest due message).</summary>
 public sealed record DestinationView(

@@ -9,7 +9,8 @@ namespace Bridge.Cli;
 
 /// <summary>
 /// What <c>bridge check --live</c> tries beyond the offline check: each destination answers, its token is accepted,
-/// and it may publish to every topic a rule names; and the bridge's own URL answers. Each failure is one line that
+/// and it may publish to every topic a rule names; each source's Authentik API (group lookup) answers with its token;
+/// and the bridge's own URL answers. Each failure is one line that
 /// says what to fix. Nothing is pushed to a phone unless <c>--push</c> asks for it.
 /// </summary>
 internal sealed class LiveCheck(BridgeConfig config, TimeSpan timeout)
@@ -35,8 +36,19 @@ internal sealed class LiveCheck(BridgeConfig config, TimeSpan timeout)
             using var client = new HttpClient(Handler(destination)) { Timeout = timeout };
             await CheckDestinationAsync(client, destination, push, output, failures, ct);
         }
+        foreach (var source in config.Sources.Values.Where(s => s.AuthentikApi is not null).OrderBy(s => s.Name, StringComparer.Ordinal))
+            await CheckAuthentikApiAsync(source, output, failures, ct);
         if (bridgeUrl is not null) await CheckBridgeAsync(bridgeUrl, output, failures, ct);
         return failures;
+    }
+
+    /// <summary>The group lookup's API answers with the token and lets it view users, as the bridge will ask it (same client, same bounds).</summary>
+    private async Task CheckAuthentikApiAsync(SourceConfig source, TextWriter output, List<string> failures, CancellationToken ct)
+    {
+        var api = source.AuthentikApi!;
+        using var client = new Authentik.AuthentikUsersClient(api with { Timeout = timeout < api.Timeout ? timeout : api.Timeout }, TimeProvider.System);
+        if (await client.ProbeAsync(ct) is { } failure) failures.Add($"source {source.Name}: group lookup: {failure}");
+        else output.WriteLine($"  source {source.Name}: Authentik's API at {api.Url} answers, and the token may view users and their groups");
     }
 
     private async Task CheckDestinationAsync(HttpClient client, DestinationConfig d, bool push, TextWriter output, List<string> failures, CancellationToken ct)

@@ -8,12 +8,12 @@ public static class StatusCommand
 {
     public static Command Create()
     {
-        var command = new Command("status", "Show the running bridge's queue (events and messages by state) and each destination's health") { AdminClient.Url };
+        var command = new Command("status", "Show the running bridge's queue (events and messages by state), each destination's health and each group lookup's") { AdminClient.Url };
         command.SetAction((result, ct) => RunAsync(result, Console.Out, Console.Error, ct));
         return command;
     }
 
-    /// <returns>0 when all is well, 2 when a destination is paused or tripped or messages are dead, 1 when the bridge cannot be asked.</returns>
+    /// <returns>0 when all is well, 2 when a destination is paused or tripped, messages are dead or a group lookup fails, 1 when the bridge cannot be asked.</returns>
     public static async Task<int> RunAsync(ParseResult result, TextWriter output, TextWriter errors, CancellationToken ct)
     {
         using var client = AdminClient.Create(result, errors);
@@ -32,6 +32,19 @@ public static class StatusCommand
             trouble |= health != "healthy";
             output.WriteLine($"  destination {d.GetProperty("name").GetString()}: {(health == "healthy" ? health : health!.ToUpperInvariant())}{reason}; " +
                 $"{d.GetProperty("pending").GetInt32()} pending, {d.GetProperty("delivered").GetInt32()} delivered, {d.GetProperty("dead").GetInt32()} dead");
+        }
+        if (status.TryGetProperty("waiting_for_groups", out var waiting) && waiting.GetInt32() > 0)
+            output.WriteLine($"  events waiting for their user's groups (Authentik's API): {waiting.GetInt32()}");
+        if (status.TryGetProperty("group_lookup", out var lookups))
+        {
+            foreach (var l in lookups.EnumerateArray())
+            {
+                var state = l.GetProperty("state").GetString();
+                var reason = l.GetProperty("reason").ValueKind == JsonValueKind.String ? $" ({l.GetProperty("reason").GetString()})" : "";
+                trouble |= state != "answering";
+                output.WriteLine($"  group lookup for source {l.GetProperty("source").GetString()}: {(state == "answering" ? state : state!.ToUpperInvariant())}{reason}; " +
+                    $"{l.GetProperty("waiting").GetInt32()} waiting");
+            }
         }
         if (Count(messages, "dead") > 0) output.WriteLine("  dead messages: GET /api/messages?status=dead; replay with `bridge replay --all-dead` once the cause is fixed");
         return trouble ? 2 : 0;

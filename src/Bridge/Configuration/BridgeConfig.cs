@@ -135,6 +135,9 @@ public sealed record SourceConfig(
 
     /// <summary>Requests to this source from all clients together (<c>rate_limit</c>); null: unlimited.</summary>
     public RateLimitConfig? RateLimit { get; init; }
+
+    /// <summary>Where the groups of an event's user are looked up when the body carries none (<c>authentik_api</c>); null: never.</summary>
+    public AuthentikApiConfig? AuthentikApi { get; init; }
 }
 
 /// <summary>One rule: when <see cref="Match"/> matches and <see cref="Unless"/> does not, run the mapping.</summary>

@@ -22,7 +22,7 @@ public static partial class ConfigLoader
 
     /// <summary>The in-process backoff keys of the first version; the persisted schedule replaced them.</summary>
     private static readonly string[] FormerRetryKeys = ["attempts", "delay", "max_delay"];
-    private static readonly string[] SourceKeys = ["format", "token", "token_file", "auth", "action_field", "base_url", "allow_from", "rate_limit"];
+    private static readonly string[] SourceKeys = ["format", "token", "token_file", "auth", "action_field", "base_url", "allow_from", "rate_limit", "authentik_api"];
     private static readonly string[] RuleKeys = ["name", "source", "match", "unless", "mapping", "destination", "topic", "stop"];
 
     /// <param name="yaml">The file's text.</param>
@@ -254,6 +254,7 @@ public static partial class ConfigLoader
             var baseUrl = section.Text("base_url");
             var allowFrom = ReadNetworks(section, "allow_from");
             var rateLimit = ReadRateLimit(section, "rate_limit", null, allowNone: false);
+            var authentikApi = ReadAuthentikApi(section, format);
             section.ReportUnknownKeys(SourceKeys);
 
             if (tokenFile is not null) tokens = [.. tokens, tokenFile];
@@ -274,6 +275,7 @@ public static partial class ConfigLoader
                 Auth = authSetting.Methods,
                 AllowFrom = allowFrom,
                 RateLimit = rateLimit,
+                AuthentikApi = authentikApi,
             };
         }
         return result;

@@ -1,6 +1,6 @@
 namespace Bridge.Configuration;
 
-/// <summary>Every secret value a config holds: hook tokens, passwords, signing secrets, ntfy tokens, the admin token.</summary>
+/// <summary>Every secret value a config holds: hook tokens, passwords, signing secrets, ntfy tokens, Authentik API tokens, the admin token.</summary>
 public static class ConfiguredSecrets
 {
     public static IReadOnlyList<string> Of(BridgeConfig config)
@@ -10,6 +10,7 @@ public static class ConfiguredSecrets
         {
             secrets.UnionWith(source.Tokens);
             foreach (var method in source.Auth) secrets.UnionWith(method.SecretValues());
+            if (source.AuthentikApi is { } api) secrets.Add(api.Token);
         }
         foreach (var destination in config.Destinations.Values)
         {

@@ -33,6 +33,7 @@ public sealed record EventRow(
     private static string OutcomeOf(StoredEvent e, IReadOnlyList<StoredMessage> messages)
     {
         if (e.Status == EventStatus.Received) return "processing";
+        if (e.Status == EventStatus.WaitingForGroups) return "waiting for groups";
         if (e.RulesToRun.Count == 0) return "no match";
         if (messages.Count == 0) return "dropped";
         if (messages.Any(m => m.Status == MessageStatus.Dead)) return "dead";

@@ -99,8 +99,8 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
                 var order = destination.StrictOrder ? ClaimOrder.StrictPerTopic : ClaimOrder.BySequence;
                 var claimed = await store.ClaimAsync(destination.Name, order, now, slots, ClaimLease, ct);
                 foreach (var lease in claimed) Start(lease, destination, health);
-                // All slots taken: a finishing send wakes the loop to claim more.
-                if (claimed.Count == slots) continue;
+                // All slots taken, or sends under way: each one that finishes wakes the loop, which looks again then.
+                if (claimed.Count == slots || health.InFlight > 0) continue;
                 if (await store.GetNextDueAsync(destination.Name, order, ct) is { } due && due < wakeAt) wakeAt = due;
             }
         }
@@ -194,6 +194,10 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
 
         var decision = DeliveryDecision.Decide(outcome, m.Attempts, m.CreatedAt, destination.Retry, probe, now, Random.Shared.NextDouble());
         Record(decision, destination, health, now);
+        // The slot is free once ntfy answered: the next send need not wait for this attempt's commit (an fsync). The lease
+        // holds until the settlement commits, so no claim meanwhile hands out this message, nor (the outbox's rule) a
+        // later one with its sequence_id; the wake after the settlement lets those go.
+        wake.Set();
         var attempt = new AttemptRecord(m.Id, started, decision.Outcome, outcome.HttpStatus, decision.Outcome is "delivered" or "dry_run" ? null : outcome.NtfyCode, outcome.Detail, duration);
         try
         {

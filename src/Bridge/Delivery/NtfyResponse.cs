@@ -9,28 +9,16 @@ public static class NtfyResponse
     public const int MaxBodyBytes = 16 * 1024;
 
     /// <summary>
-    /// Reads at most <see cref="MaxBodyBytes"/> of the answer (the request was sent with headers-first completion, so
-    /// nothing more was buffered). The text never repeats the HTTP status: whoever reports it adds that once.
+    /// Reads at most <see cref="MaxBodyBytes"/> of the answer (<see cref="BoundedBody"/>). The text never repeats the HTTP
+    /// status: whoever reports it adds that once.
     /// </summary>
     /// <param name="timeout">For the body, after the headers: a server that sends its answer slowly holds no attempt longer.</param>
     public static async Task<(int? Code, string Text)> ReadAsync(HttpResponseMessage response, TimeSpan timeout, TimeProvider time, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(response);
-        using var deadline = new CancellationTokenSource(timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
-        var buffer = new byte[MaxBodyBytes];
-        var length = 0;
-        try
-        {
-            await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
-            int read;
-            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), linked.Token)) > 0) length += read;
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            return (null, $"the answer's body could not be read: {e.Message}");
-        }
-        var body = System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+        var answer = await BoundedBody.ReadAsync(response, MaxBodyBytes, timeout, time, ct);
+        if (answer.Error is { } unread) return (null, $"the answer's body could not be read: {unread}");
+        // More than ntfy ever sends is not ntfy's: what fits is reported, the rest never read.
+        var body = System.Text.Encoding.UTF8.GetString(answer.Bytes.Span);
         try
         {
             using var doc = JsonDocument.Parse(body);

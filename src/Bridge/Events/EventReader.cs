@@ -1,5 +1,4 @@
 using Bridge.Configuration;
-using Bridge.Ingest;
 using Bridge.Rules;
 
 namespace Bridge.Events;
@@ -26,6 +25,8 @@ public sealed record EventReading(BridgeEvent? Event, IReadOnlyList<RuleVerdict>
 /// <summary>
 /// The one way from a payload's bytes to an event and the rules' verdicts: the hook endpoint, recovery after a restart,
 /// <c>bridge try</c> and <c>bridge test</c> all read payloads here, so each judges a payload exactly as the others do.
+/// (The hook endpoint reads the event only and judges it after adding any groups looked up in Authentik's API, which
+/// the offline commands never ask.)
 /// </summary>
 public static class EventReader
 {
@@ -45,7 +46,7 @@ public static class EventReader
         ArgumentNullException.ThrowIfNull(limits);
         // The endpoint stops reading at the limit already; this is for payloads that come from a file.
         if (body.Length > limits.MaxBytes) return Refused(new BodyProblem(413, "Body too large", $"the body is larger than {limits.MaxBytes} bytes"));
-        var (document, problem) = HookBodyReader.Parse(body, limits.MaxDepth);
+        var (document, problem) = PayloadJson.Parse(body, limits.MaxDepth);
         if (problem is not null) return Refused(problem);
         using (document)
         {

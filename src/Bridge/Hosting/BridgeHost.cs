@@ -1,4 +1,5 @@
 using Bridge.Admin;
+using Bridge.Authentik;
 using Bridge.Configuration;
 using Bridge.Dashboard;
 using Bridge.Delivery;
@@ -57,6 +58,10 @@ public static class BridgeHost
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Admin);
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Retention);
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Health);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().GroupWaits);
+        services.AddSingleton<GroupCache>();
+        services.AddSingleton<GroupResolver>();
+        services.AddSingleton<GroupWaitWorker>();
         services.AddSingleton<EventMapper>();
         services.AddSingleton<Signal>();
         services.AddSingleton<DurableEventQueue>();
@@ -73,6 +78,7 @@ public static class BridgeHost
         services.AddSingleton<DestinationSenders>();
         services.AddSingleton<DeliveryWorker>();
         services.AddHostedService<EventProcessor>();
+        services.AddHostedService(sp => sp.GetRequiredService<GroupWaitWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         services.AddHostedService<StoreMaintenance>();
         services.AddProblemDetails();

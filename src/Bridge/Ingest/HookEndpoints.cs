@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Bridge.Authentik;
 using Bridge.Configuration;
 using Bridge.Events;
 using Bridge.Ingest.Limits;
@@ -23,7 +24,8 @@ public static class HookEndpoints
     }
 
     private static async Task<Results<Accepted<HookAccepted>, ProblemHttpResult>> ReceiveAsync(
-        string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, ILoggerFactory loggers, RefusalLog refusals)
+        string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, ILoggerFactory loggers, RefusalLog refusals,
+        GroupResolver groups, GroupWaitWorker lookups, IGroupWaits waits)
     {
         var log = loggers.CreateLogger(typeof(HookEndpoints).FullName!);
         var runtime = live.Current;
@@ -40,7 +42,7 @@ public static class HookEndpoints
         }
 
         var receivedAt = time.GetUtcNow();
-        var reading = EventReader.Read(admission.Body, sourceConfig, runtime, receivedAt, PayloadLimits.Of(runtime.Config.Server.Limits));
+        var reading = EventReader.ReadEvent(admission.Body, sourceConfig, receivedAt, PayloadLimits.Of(runtime.Config.Server.Limits));
         if (reading.Event is not { } e)
         {
             var problem = reading.Problem!;
@@ -49,15 +51,41 @@ public static class HookEndpoints
             refusals.Refused(http.Connection.RemoteIpAddress, source, problem.Detail);
             return Problem(problem.Status, problem.Title, problem.Detail);
         }
-        var verdicts = reading.Verdicts;
+        // Groups from Authentik's API when the body has none: cached ones at once; else the event waits for a look-up,
+        // which never holds this request (Authentik waits on it, and may be the very API that is slow).
+        switch (groups.FromCache(sourceConfig, e))
+        {
+            case GroupLookup.Known known:
+                e = EventGroups.With(e, known.Groups);
+                break;
+            case GroupLookup.Waiting waiting:
+                var key = DedupeKeys.For(e, sourceConfig.Format);
+                var committed = await waits.AcceptWaitingAsync(new NewEvent(e, [], key, receivedAt, runtime.Config.Storage.DedupeWindow), waiting.Reason, CancellationToken.None);
+                if (committed.Status == AcceptStatus.Accepted)
+                {
+                    lookups.Wake();
+                    log.LogInformation("Accepted event {EventId} ({Action}) from {Source}; its user's groups are looked up in Authentik's API before its rules are judged",
+                        e.Id, e.Action, e.Source);
+                    return TypedResults.Accepted((string?)null, HookAccepted.Waiting(e, waiting.Reason));
+                }
+                return Answer(committed, e, [], admission, http, log);
+        }
+        var verdicts = runtime.Rules.Evaluate(e);
         // Not the request's token: once queued for commit, the write completes even if the sender hangs up.
         var stored = await queue.AcceptAsync(new AcceptedEvent(e, verdicts, runtime, receivedAt), CancellationToken.None);
+        if (stored.Status == AcceptStatus.Accepted) LogAccepted(log, e, verdicts);
+        return Answer(stored, e, verdicts, admission, http, log);
+    }
+
+    private static Results<Accepted<HookAccepted>, ProblemHttpResult> Answer(AcceptResult stored, BridgeEvent e, IReadOnlyList<RuleVerdict> verdicts,
+        HookAdmission admission, HttpContext http, ILogger log)
+    {
         switch (stored.Status)
         {
             case AcceptStatus.Unavailable:
                 // Not taken: a retry of this delivery must not be refused as a replay.
                 admission.Claim?.Release();
-                log.LogError("Cannot store event {EventId} from {Source} ({Reason}); answered 503 so the sender keeps it and retries", e.Id, source, stored.Reason);
+                log.LogError("Cannot store event {EventId} from {Source} ({Reason}); answered 503 so the sender keeps it and retries", e.Id, e.Source, stored.Reason);
                 http.Response.Headers.RetryAfter = StoreRetryAfterSeconds;
                 return Problem(503, "Store unavailable", "the bridge cannot store the event right now, so it did not take it; retry later");
             case AcceptStatus.Duplicate:
@@ -65,7 +93,6 @@ public static class HookEndpoints
                     e.Id, e.Action, e.Source, stored.DuplicateOf);
                 return TypedResults.Accepted((string?)null, HookAccepted.From(e, verdicts) with { Status = "duplicate", DuplicateOf = stored.DuplicateOf });
             default:
-                LogAccepted(log, e, verdicts);
                 return TypedResults.Accepted((string?)null, HookAccepted.From(e, verdicts));
         }
     }
@@ -104,6 +131,14 @@ public sealed record HookAccepted(
     [JsonPropertyName("duplicate_of")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? DuplicateOf { get; init; }
+
+    /// <summary>For an event whose rules wait for its user's groups: what it waits for (<c>matched</c> is empty until then).</summary>
+    [JsonPropertyName("waiting_for")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? WaitingFor { get; init; }
+
+    public static HookAccepted Waiting(BridgeEvent e, string reason) =>
+        new("waiting_for_groups", e.Id, e.Action, [], new Dictionary<string, string>()) { WaitingFor = reason };
 
     public static HookAccepted From(BridgeEvent e, IReadOnlyList<RuleVerdict> verdicts)
     {

@@ -18,7 +18,7 @@ public static class Readiness
     public static RouteHandlerBuilder MapReadiness(this IEndpointRouteBuilder app) =>
         app.MapGet("/readyz", Ready).WithTags("health");
 
-    private static Results<Ok<ReadyView>, JsonHttpResult<ReadyView>> Ready(IStoreHealth store, DeliveryWorker worker, LiveRuntime live)
+    private static Results<Ok<ReadyView>, JsonHttpResult<ReadyView>> Ready(IStoreHealth store, DeliveryWorker worker, LiveRuntime live, Authentik.GroupResolver groups)
     {
         var config = live.Current.Config;
         var health = worker.Destinations.ToDictionary(h => h.Name, StringComparer.Ordinal);
@@ -26,7 +26,12 @@ public static class Readiness
             .Select(name => new ReadyDestination(name, health.TryGetValue(name, out var h) ? DestinationView.HealthName(h.Mode) : "healthy"))
             .ToList();
         var writable = store.LastCommitFailure is null;
-        var view = new ReadyView(writable ? "ready" : "not_ready", "loaded", writable ? "writable" : "failing", destinations);
+        // A source whose API refuses still answers 200: its events are stored and wait; the state says what to look at.
+        var lookups = groups.Health.ToDictionary(h => h.Source, StringComparer.Ordinal);
+        var apis = config.Sources.Values.Where(s => s.AuthentikApi is not null).Select(s => s.Name).Order(StringComparer.Ordinal)
+            .Select(name => new ReadyGroupLookup(name, lookups.TryGetValue(name, out var h) ? h.StateName : "answering"))
+            .ToList();
+        var view = new ReadyView(writable ? "ready" : "not_ready", "loaded", writable ? "writable" : "failing", destinations) { GroupLookup = apis };
         return writable ? TypedResults.Ok(view) : TypedResults.Json(view, Hosting.HttpJson.Default.ReadyView, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }
@@ -36,7 +41,16 @@ public sealed record ReadyView(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("config")] string Config,
     [property: JsonPropertyName("store")] string Store,
-    [property: JsonPropertyName("destinations")] IReadOnlyList<ReadyDestination> Destinations);
+    [property: JsonPropertyName("destinations")] IReadOnlyList<ReadyDestination> Destinations)
+{
+    /// <summary>Each source's Authentik API for group look-ups: <c>answering</c>, <c>unreachable</c> or <c>refused</c>.</summary>
+    [JsonPropertyName("group_lookup")]
+    public IReadOnlyList<ReadyGroupLookup> GroupLookup { get; init; } = [];
+}
+
+public sealed record ReadyGroupLookup(
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("state")] string State);
 
 public sealed record ReadyDestination(
     [property: JsonPropertyName("name")] string Name,

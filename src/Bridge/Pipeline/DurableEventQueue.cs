@@ -98,8 +98,9 @@ public sealed class DurableEventQueue(IEventLog store, LiveRuntime live, TimePro
                 ? $"the stored body is no longer an event: {problem.Detail}"
                 : $"the stored body cannot be read again: {problem.Detail}");
         }
-        // The id the 202 named, not a fresh one (the bridge makes ids for bodies without one).
-        return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, e with { Id = stored.EventId }, stored.RulesLeft, runtime);
+        // The id the 202 named, not a fresh one (the bridge makes ids for bodies without one); the groups the rules saw.
+        var rebuilt = Authentik.EventGroups.Restore(e with { Id = stored.EventId }, stored.EventJson);
+        return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, rebuilt, stored.RulesLeft, runtime);
     }
 
     private static PendingEvent Unbuildable(StoredEvent stored, BridgeRuntime runtime, string problem) =>

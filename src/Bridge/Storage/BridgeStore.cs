@@ -1,12 +1,15 @@
 namespace Bridge.Storage;
 
 /// <summary>
-/// The store, cut along its users' jobs: the event log (ingest, processor), the outbox (delivery), the admin queries,
+/// The store, cut along its users' jobs: the event log (ingest, processor), the events waiting for groups, the outbox (delivery), the admin queries,
 /// retention, and health. Each user sees only its part; another engine provides the same parts. Disposing it closes
 /// the engine behind them.
 /// </summary>
 public sealed record BridgeStore(IEventLog Events, IOutbox Outbox, IAdminStore Admin, IStoreRetention Retention, IStoreHealth Health, IAsyncDisposable Engine)
     : IAsyncDisposable
 {
+    /// <summary>Events waiting for their user's groups (Authentik's API), persisted so a restart keeps the wait.</summary>
+    public required IGroupWaits GroupWaits { get; init; }
+
     public ValueTask DisposeAsync() => Engine.DisposeAsync();
 }

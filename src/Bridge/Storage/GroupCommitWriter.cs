@@ -35,6 +35,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private long _writes;
     private volatile string? _lastFailure;
 
+    /// <summary>Told, after each commit, how many pages it appended to the write-ahead log (the checkpointer); null tells no one.</summary>
+    public Action<int>? PagesWritten { get; init; }
+
     /// <summary>Told how long each successful commit took (the metrics' store commit latency); null tells no one.</summary>
     public Action<TimeSpan>? CommitObserved { get; init; }
 
@@ -113,6 +116,11 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         if (succeeded > 0) _lastFailure = null;
         else if (failed is not null) _lastFailure = failed;
         CommitObserved?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        if (PagesWritten is { } pagesWritten)
+        {
+            SQLitePCL.raw.sqlite3_db_status(_connection.Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var pages, out _, 1);
+            pagesWritten(pages);
+        }
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _writes, ran);
         foreach (var work in batch) work.Complete();

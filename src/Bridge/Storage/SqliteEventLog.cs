@@ -37,10 +37,8 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
                 // No rule matched it, so the event is committed processed and the processor never takes it.
                 var accepted = Accept(c, tx, row);
                 if (accepted.Status != AcceptStatus.Accepted) return accepted;
-                using (var insert = new MessageInsert(c, tx, row.ReceivedAt))
-                {
-                    foreach (var m in messages) insert.Run(accepted.Seq, m);
-                }
+                var insert = new MessageInsert(c, tx, row.ReceivedAt);
+                foreach (var m in messages) insert.Run(accepted.Seq, m);
                 using var update = Command(c, tx, "UPDATE events SET mapping_log = $log WHERE seq = $e");
                 update.Parameters.AddWithValue("$log", (object?)logJson ?? DBNull.Value);
                 update.Parameters.AddWithValue("$e", accepted.Seq);
@@ -62,7 +60,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
         long? copyOf = null;
         if (row.DedupeWindowMs > 0)
         {
-            using var find = Command(c, tx, "SELECT event_seq FROM dedupe WHERE key = $k AND rule = $r AND expires_at > $now");
+            var find = Prepared(c, tx, "SELECT event_seq FROM dedupe WHERE key = $k AND rule = $r AND expires_at > $now");
             find.Parameters.AddWithValue("$k", row.DedupeKey);
             var r = find.Parameters.Add("$r", SqliteType.Text);
             find.Parameters.AddWithValue("$now", now);
@@ -75,7 +73,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
             }
             if (uncovered.Count == 0 && copyOf is { } original)
             {
-                using var count = Command(c, tx, "UPDATE events SET duplicates = duplicates + 1 WHERE seq = $s RETURNING event_id");
+                var count = Prepared(c, tx, "UPDATE events SET duplicates = duplicates + 1 WHERE seq = $s RETURNING event_id");
                 count.Parameters.AddWithValue("$s", original);
                 var id = count.ExecuteScalar() as string ?? row.EventId;
                 return new AcceptResult(AcceptStatus.Duplicate, original, [], DuplicateOf: id);
@@ -89,7 +87,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
         }
 
         // An event no rule matched has nothing to run: it is processed as it is committed.
-        using var insert = Command(c, tx, """
+        var insert = Prepared(c, tx, """
             INSERT INTO events (event_id, source, action, status, received_at, dedupe_key, matched, rules_to_run, verdicts, body, event_json, processed_at)
             VALUES ($id, $source, $action, $status, $at, $key, $matched, $run, $verdicts, $body, $json, $processed) RETURNING seq
             """);
@@ -109,7 +107,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
 
         if (row.DedupeWindowMs > 0)
         {
-            using var remember = Command(c, tx, "INSERT OR REPLACE INTO dedupe (key, rule, event_seq, expires_at) VALUES ($k, $r, $s, $exp)");
+            var remember = Prepared(c, tx, "INSERT OR REPLACE INTO dedupe (key, rule, event_seq, expires_at) VALUES ($k, $r, $s, $exp)");
             remember.Parameters.AddWithValue("$k", row.DedupeKey);
             var r = remember.Parameters.Add("$r", SqliteType.Text);
             remember.Parameters.AddWithValue("$s", eventSeq);
@@ -139,10 +137,10 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
         return store.WriteAsync((c, tx) =>
         {
             var now = at.ToUnixTimeMilliseconds();
-            using var insert = new MessageInsert(c, tx, now);
-            using var find = Command(c, tx, "SELECT rules_to_run, rules_left, mapping_log FROM events WHERE seq = $e AND status = 0");
+            var insert = new MessageInsert(c, tx, now);
+            var find = Prepared(c, tx, "SELECT rules_to_run, rules_left, mapping_log FROM events WHERE seq = $e AND status = 0");
             var findSeq = find.Parameters.Add("$e", SqliteType.Integer);
-            using var update = Command(c, tx, """
+            var update = Prepared(c, tx, """
                 UPDATE events SET rules_left = $left, mapping_log = $log,
                     status = CASE WHEN $done THEN 1 ELSE 0 END, processed_at = CASE WHEN $done THEN $now ELSE NULL END
                 WHERE seq = $e
@@ -184,14 +182,14 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
     }
 
     /// <summary>One prepared insert for every message of a commit.</summary>
-    private sealed class MessageInsert : IDisposable
+    private sealed class MessageInsert
     {
         private readonly SqliteCommand _insert;
         private readonly SqliteParameter _event, _rule, _idx, _dest, _topic, _body, _status, _next, _dead, _sequence;
 
         public MessageInsert(SqliteConnection c, SqliteTransaction tx, long now)
         {
-            _insert = Command(c, tx, """
+            _insert = Prepared(c, tx, """
                 -- A message the event already has (a re-run for a replayed mapping) is not made twice.
                 INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, attempts, next_attempt_at, created_at, updated_at, dead_reason, last_error, sequence_id)
                 SELECT $e, $rule, $idx, $dest, $topic, $body, $status, 0, $next, $now, $now, $dead, $dead, $seq
@@ -224,12 +222,10 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
             _sequence.Value = (object?)m.SequenceId ?? DBNull.Value;
             _insert.ExecuteNonQuery();
         }
-
-        public void Dispose() => _insert.Dispose();
     }
 
     /// <summary>An event flattened to the columns it is stored in, computed before it joins the writer's queue.</summary>
-    private sealed record EventRow(string EventId, string Source, string? Action, long ReceivedAt, string DedupeKey, long DedupeWindowMs,
+    internal sealed record EventRow(string EventId, string Source, string? Action, long ReceivedAt, string DedupeKey, long DedupeWindowMs,
         IReadOnlyList<string> Matched, string VerdictsJson, byte[] Body, byte[] EventJson)
     {
         public static EventRow From(NewEvent e)

@@ -88,6 +88,14 @@ internal static class SqliteMigrations
         CREATE INDEX messages_sequence ON messages (destination, sequence_id, id) WHERE status = 0;
         CREATE INDEX messages_topic_order ON messages (destination, topic, id) WHERE status = 0;
         """,
+        // 4: an event whose user's groups are being looked up in Authentik's API waits with status 2, its rules not yet
+        // judged: why it waits, when it is tried next and how often it was tried survive a restart (SqliteGroupWaits).
+        """
+        ALTER TABLE events ADD COLUMN groups_wait TEXT;
+        ALTER TABLE events ADD COLUMN groups_retry_at INTEGER;
+        ALTER TABLE events ADD COLUMN groups_attempts INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX events_waiting ON events (groups_retry_at, seq) WHERE status = 2;
+        """,
     ];
 
     public static int Latest => Steps.Count;

@@ -13,11 +13,7 @@ internal sealed class SqliteOutbox(SqliteStore store, SqliteLeases leases) : IOu
     public Task<IReadOnlyList<OutboxLease>> ClaimAsync(string destination, ClaimOrder order, DateTimeOffset now, int limit, TimeSpan lease, CancellationToken ct) =>
         store.WriteAsync<IReadOnlyList<OutboxLease>>((c, tx) =>
         {
-            using var q = Command(c, tx, $"""
-                SELECT {MessageColumns} FROM messages m INDEXED BY messages_pending_order JOIN events e ON e.seq = m.event_seq
-                WHERE m.status = 0 AND m.destination = $d AND m.next_attempt_at <= $now AND {Claimable(order)}
-                ORDER BY m.id LIMIT $n
-                """);
+            var q = Prepared(c, tx, order == ClaimOrder.StrictPerTopic ? ClaimStrictSql : ClaimSql);
             q.Parameters.AddWithValue("$d", destination);
             q.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             q.Parameters.AddWithValue("$n", limit);
@@ -39,6 +35,14 @@ internal sealed class SqliteOutbox(SqliteStore store, SqliteLeases leases) : IOu
             return q.ExecuteScalar() is long ms ? FromMs(ms) : (DateTimeOffset?)null;
         });
     }
+
+    private static readonly string ClaimSql = Claim(ClaimOrder.BySequence), ClaimStrictSql = Claim(ClaimOrder.StrictPerTopic);
+
+    private static string Claim(ClaimOrder order) => $"""
+        SELECT {MessageColumns} FROM messages m INDEXED BY messages_pending_order JOIN events e ON e.seq = m.event_seq
+        WHERE m.status = 0 AND m.destination = $d AND m.next_attempt_at <= $now AND {Claimable(order)}
+        ORDER BY m.id LIMIT $n
+        """;
 
     /// <summary>Not leased, and no older pending message holds it back (a leased one, under way, holds back too).</summary>
     private static string Claimable(ClaimOrder order) => $"""
@@ -64,7 +68,7 @@ internal sealed class SqliteOutbox(SqliteStore store, SqliteLeases leases) : IOu
 
     private int Settle(SqliteConnection c, SqliteTransaction tx, IReadOnlyList<Settlement> settlements)
     {
-        using var insert = Command(c, tx, """
+        var insert = Prepared(c, tx, """
             INSERT INTO attempts (message_id, at, outcome, http_status, ntfy_code, detail, duration_ms)
             VALUES ($m, $at, $outcome, $http, $code, $detail, $ms)
             """);
@@ -75,7 +79,7 @@ internal sealed class SqliteOutbox(SqliteStore store, SqliteLeases leases) : IOu
         var code = insert.Parameters.Add("$code", SqliteType.Integer);
         var detail = insert.Parameters.Add("$detail", SqliteType.Text);
         var ms = insert.Parameters.Add("$ms", SqliteType.Integer);
-        using var set = Command(c, tx, """
+        var set = Prepared(c, tx, """
             UPDATE messages SET status = $status, attempts = $attempts, next_attempt_at = $next, last_error = $error, dead_reason = $dead, updated_at = $now
             WHERE id = $m AND status = 0
             """);

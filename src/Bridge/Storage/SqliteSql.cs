@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
@@ -50,6 +51,27 @@ internal static class SqliteSql
         var command = c.CreateCommand();
         command.Transaction = tx;
         command.CommandText = sql;
+        return command;
+    }
+
+    private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> PreparedByConnection = [];
+
+    /// <summary>
+    /// A command for <paramref name="sql"/> kept with its connection and reused, so SQLite parses and plans it once, not
+    /// once per event or batch. For the writer's statements only: its connection is used by one thread at a time (the
+    /// writer loop). Its parameters are cleared; the caller sets them and must not dispose the command.
+    /// </summary>
+    public static SqliteCommand Prepared(SqliteConnection c, SqliteTransaction? tx, string sql)
+    {
+        var cache = PreparedByConnection.GetValue(c, static _ => new Dictionary<string, SqliteCommand>(StringComparer.Ordinal));
+        if (!cache.TryGetValue(sql, out var command))
+        {
+            command = c.CreateCommand();
+            command.CommandText = sql;
+            cache[sql] = command;
+        }
+        command.Transaction = tx;
+        command.Parameters.Clear();
         return command;
     }
 

@@ -14,6 +14,7 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
     private readonly SqliteConnection _connection;
     private readonly FileStream? _ownership;
     private readonly GroupCommitWriter _writer;
+    private readonly WalCheckpointer? _checkpointer;
     private readonly string _readConnectionString;
 
     private SqliteStore(string path, SqliteConnection connection, FileStream? ownership, string readConnectionString, ILogger log, Action<TimeSpan>? commitObserved)
@@ -23,7 +24,9 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
         _ownership = ownership;
         _readConnectionString = readConnectionString;
         IsInMemory = ownership is null;
-        _writer = new GroupCommitWriter(connection, log) { CommitObserved = commitObserved };
+        // A file's log is checkpointed beside the writer, never in a commit (in memory there is no log).
+        _checkpointer = IsInMemory ? null : new WalCheckpointer(readConnectionString, log);
+        _writer = new GroupCommitWriter(connection, log) { CommitObserved = commitObserved, PagesWritten = _checkpointer is null ? null : _checkpointer.Written };
     }
 
     public string Path { get; }
@@ -41,6 +44,9 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
 
     public string? LastCommitFailure => _writer.LastFailure;
 
+    /// <summary>Write-ahead log checkpoints run beside the writer (0 in memory).</summary>
+    internal long Checkpoints => _checkpointer?.Checkpoints ?? 0;
+
     /// <summary>Opens (creating or migrating) the store at <paramref name="path"/> and returns its parts.</summary>
     /// <exception cref="StoreUnavailableException">The file cannot be opened, is another process's, or is from a newer bridge.</exception>
     /// <param name="commitObserved">Told how long each commit took (the metrics).</param>
@@ -48,7 +54,10 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
     {
         var store = OpenEngine(path, time, log, commitObserved);
         var leases = new SqliteLeases();
-        return new BridgeStore(new SqliteEventLog(store), new SqliteOutbox(store, leases), new SqliteAdminStore(store), new SqliteRetention(store), store, store);
+        return new BridgeStore(new SqliteEventLog(store), new SqliteOutbox(store, leases), new SqliteAdminStore(store), new SqliteRetention(store), store, store)
+        {
+            GroupWaits = new SqliteGroupWaits(store),
+        };
     }
 
     private static SqliteStore OpenEngine(string path, TimeProvider time, ILogger log, Action<TimeSpan>? commitObserved)
@@ -74,7 +83,8 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
         {
             connection.Open();
             var journal = SqliteSql.Scalar(connection, null, "PRAGMA journal_mode = WAL")?.ToString() ?? "";
-            SqliteSql.Execute(connection, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+            // Checkpoints run on a connection of their own (WalCheckpointer), not inside the commits everyone waits for.
+            SqliteSql.Execute(connection, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;" + (inMemory ? "" : " PRAGMA wal_autocheckpoint = 0;"));
             var synchronous = Convert.ToInt32(SqliteSql.Scalar(connection, null, "PRAGMA synchronous"), CultureInfo.InvariantCulture);
             var before = SqliteMigrations.Apply(connection, time);
             if (before < SqliteMigrations.Latest)
@@ -96,6 +106,7 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _writer.DisposeAsync();
+        if (_checkpointer is not null) await _checkpointer.DisposeAsync();
         _connection.Dispose();
         if (!IsInMemory) SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
         if (_ownership is not null) await _ownership.DisposeAsync();

@@ -6,6 +6,8 @@ public enum EventStatus
     Received,
     /// <summary>Its messages are committed.</summary>
     Processed,
+    /// <summary>Committed; its rules wait for its user's groups from Authentik's API (<see cref="IGroupWaits"/>).</summary>
+    WaitingForGroups,
 }
 
 /// <summary>An event as the store keeps it.</summary>

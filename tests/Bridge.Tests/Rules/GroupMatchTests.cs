@@ -46,7 +46,7 @@ public sealed class GroupMatchTests
         var verdict = Verdict(new MatchSpec(Group: ["authentik Admins"]), Event(user: user));
 
         Assert.Equal(
-            "group: the event carries no groups (install the body mapping from samples/authentik/ so Authentik sends them)",
+            "group: the event carries no groups (install the body mapping from samples/authentik/ so Authentik sends them, or give the source an authentik_api to look them up)",
             verdict.Reason);
     }
 

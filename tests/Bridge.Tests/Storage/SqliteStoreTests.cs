@@ -19,6 +19,27 @@ public sealed class SqliteStoreTests
     }
 
     [Fact]
+    public async Task CommitsNeverCheckpointTheLogTheCheckpointerBesideTheWriterDoes()
+    {
+        await using var kit = await StoreTestKit.OpenAsync();
+        var e = StoreTestKit.Event();
+
+        // Inside a commit, a checkpoint would make every request waiting for it wait for the copy and its fsync too.
+        Assert.Equal(0L, await kit.Engine.WriteAsync((c, tx) => (long)SqliteSql.Scalar(c, tx, "PRAGMA wal_autocheckpoint")!));
+        Assert.Equal(0, kit.Engine.Checkpoints);
+        // Each event writes several pages; 400 commits pass the 1,000-page threshold whatever the page reuse.
+        for (var i = 0; i < 400; i++)
+            Assert.Equal(AcceptStatus.Accepted, (await kit.Store.Events.AcceptEventAsync(kit.New(e with { Id = $"e{i}" }, "r"), CancellationToken.None)).Status);
+
+        for (var wait = 0; kit.Engine.Checkpoints == 0 && wait < 200; wait++) await Task.Delay(50);
+        Assert.True(kit.Engine.Checkpoints > 0, "no checkpoint ran after 400 commits");
+        // What was checkpointed is in the database file itself: another connection that ignores the log sees the events.
+        var copy = Path.Combine(Path.GetDirectoryName(kit.Path)!, "copy.db");
+        File.Copy(kit.Path, copy);
+        Assert.True((long)SqliteFile.Scalar(copy, "SELECT COUNT(*) FROM events")! > 0);
+    }
+
+    [Fact]
     public async Task ReopeningKeepsTheDataAndAppliesNoMigrationTwice()
     {
         await using var kit = await StoreTestKit.OpenAsync();
@@ -147,6 +168,23 @@ public sealed class SqliteStoreTests
         Assert.Equal(AcceptStatus.Unavailable, results[1].Status);
         Assert.Contains("disk full (simulated)", results[1].Reason, StringComparison.Ordinal);
         Assert.Equal(1L, SqliteFile.Count(kit.Path, "events"));
+        Assert.Equal(0L, SqliteFile.Count(kit.Path, "dedupe", "rule = 'breaks'"));
+    }
+
+    [Fact]
+    public async Task TheWritersReusedStatementsWorkAfterTheSchemaChangedUnderThemAndAfterOneFailed()
+    {
+        await using var kit = await StoreTestKit.OpenAsync();
+        var e = StoreTestKit.Event();
+        Task<AcceptResult> Accept(string id, string rule) => kit.Store.Events.AcceptEventAsync(kit.New(e with { Id = id }, rule), CancellationToken.None);
+
+        Assert.Equal(AcceptStatus.Accepted, (await Accept("e1", "r")).Status);
+        // Another connection changes the schema under the writer's prepared statements, then one of them fails midway.
+        SqliteFile.Execute(kit.Path, "CREATE TRIGGER fail_key BEFORE INSERT ON dedupe WHEN NEW.rule = 'breaks' BEGIN SELECT RAISE(FAIL, 'simulated'); END");
+        Assert.Equal(AcceptStatus.Unavailable, (await Accept("e2", "breaks")).Status);
+        Assert.Equal(AcceptStatus.Accepted, (await Accept("e3", "r")).Status);
+
+        Assert.Equal(["e1", "e3"], (await kit.Store.Events.GetUnprocessedEventsAsync(0, 10, CancellationToken.None)).Select(p => p.EventId));
         Assert.Equal(0L, SqliteFile.Count(kit.Path, "dedupe", "rule = 'breaks'"));
     }
 

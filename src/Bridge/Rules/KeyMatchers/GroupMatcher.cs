@@ -7,7 +7,7 @@ namespace Bridge.Rules.KeyMatchers;
 internal sealed class GroupMatcher(IReadOnlyList<string> values) : KeyMatcher("group", values)
 {
     private const string NoGroupsHint =
-        "group: the event carries no groups (install the body mapping from samples/authentik/ so Authentik sends them)";
+        "group: the event carries no groups (install the body mapping from samples/authentik/ so Authentik sends them, or give the source an authentik_api to look them up)";
 
     private readonly HashSet<string> names = new(values, StringComparer.Ordinal);
 
