@@ -10,10 +10,11 @@ using Jint.Native.Json;
 namespace Bridge.Bench;
 
 /// <summary>
-/// The cost of one mapping run per engine strategy (docs/mappings.md records the numbers and the choice):
-/// a fresh sandbox per run (what the bridge does), a fresh engine without the guards and helpers, and one engine
-/// reused across runs (cheapest, but globals and prototypes leak between events, so isolation does not hold).
-/// Each on the built-in default mapping and on a typical custom one (mappings/failed-login.js).
+/// The cost of one mapping run per engine strategy (docs/mappings.md records the numbers and the choice): a pooled,
+/// locked-down sandbox (what the bridge does), a fresh sandbox per run (what it did before: engine, guards and
+/// helpers built for every event, the event written as JSON and parsed back), building one locked-down sandbox, and one
+/// engine reused without lockdown (only the call: globals and prototypes would leak between events). Each on the
+/// built-in default mapping and on a typical custom one (mappings/failed-login.js).
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
@@ -44,49 +45,46 @@ public class MappingRunBenchmarks
         _custom = MappingCatalog.ForFile(Path.Combine(root, "mappings", "failed-login.js"), errors).Mappings[0];
         if (errors.Count > 0) throw new InvalidOperationException(string.Join("; ", errors));
 
-        _reused = BareEngine(withHelpers: true);
-        _reused.Execute(Selected.Script.Prepared);
-        _reusedMap = MappingSandbox.FindMap(_reused);
+        _reused = UnlockedSandbox();
+        _reusedMap = _reused.Evaluate(Selected.Script.Prepared);
     }
 
     private CompiledMapping Selected => Mapping == "default" ? _default : _custom;
 
-    /// <summary>What the bridge does: a fresh, guarded sandbox with the helpers, the mapping run, the result normalised.</summary>
+    /// <summary>What the bridge does: a pooled, locked-down sandbox, the mapping evaluated afresh, run, the result normalised.</summary>
     [Benchmark(Baseline = true)]
-    public int FreshSandbox() => _runner.Run(Selected, _event, _ctx).Messages.Count;
+    public int PooledSandbox() => _runner.Run(Selected, _event, _ctx).Messages.Count;
 
-    /// <summary>A fresh engine with the same limits but no guards (repeat, join, JSON…) and no helpers: what they cost.</summary>
+    /// <summary>What the bridge did before the pool: a fresh engine with the guards and helpers per run, the event as JSON text parsed back.</summary>
     [Benchmark]
-    public JsValue FreshEngineWithoutGuards()
+    public JsValue FreshSandboxPerRun()
     {
-        using var engine = BareEngine(withHelpers: Mapping != "default");
-        engine.Execute(Selected.Script.Prepared);
-        return Invoke(engine, MappingSandbox.FindMap(engine));
+        using var engine = UnlockedSandbox();
+        return Invoke(engine, engine.Evaluate(Selected.Script.Prepared));
     }
 
-    /// <summary>The sandbox alone (engine, guards, console, helpers), without running a mapping.</summary>
+    /// <summary>Building one pooled sandbox (engine, guards, console, helpers, lockdown), paid once per pooled engine.</summary>
     [Benchmark]
-    public Engine SandboxCreationOnly()
+    public int LockedSandboxCreation()
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        var engine = MappingSandbox.Create(MappingLimitsConfig.Default, new MappingConsole(), DateTimeOffset.UnixEpoch, deadline.Token);
-        engine.Dispose();
-        return engine;
+        using var sandbox = MappingSandbox.Create(MappingLimitsConfig.Default);
+        return sandbox.Runs;
     }
 
-    /// <summary>One engine for every run: only the call. Not isolated: what a mapping leaves on globalThis or a prototype stays.</summary>
+    /// <summary>One engine for every run, not locked down: only the call. Not isolated: what a mapping leaves on a prototype stays.</summary>
     [Benchmark]
-    public JsValue ReusedEngine() => Invoke(_reused, _reusedMap);
+    public JsValue ReusedEngineCallOnly() => Invoke(_reused, _reusedMap);
 
     private JsValue Invoke(Engine engine, JsValue map)
     {
-        var parser = new JsonParser(engine);
+        var parser = new JsonParser(engine, IngestLimitsConfig.MaxAllowedDepth + 2);
         var e = parser.Parse(_eventJson.AsSpan());
         var ctx = parser.Parse("""{"rule":"bench","topic":"alerts","destination":"ntfy","source":"authentik","base_url":"https://auth.example.com","now":"2026-03-14T09:30:00.000Z"}"""u8);
         return engine.Invoke(map, e, ctx);
     }
 
-    private static Engine BareEngine(bool withHelpers)
+    /// <summary>An engine as a sandbox was before the lockdown: the same limits, guards, console and helpers.</summary>
+    private static Engine UnlockedSandbox()
     {
         var limits = MappingLimitsConfig.Default;
         var engine = new Engine(o =>
@@ -97,14 +95,18 @@ public class MappingRunBenchmarks
             o.LimitMemory(limits.MemoryBytes);
             o.LimitRecursion(limits.MaxRecursion);
             o.DisableStringCompilation();
+            o.Constraints.MaxArraySize = MappingSandbox.MaxArraySize;
             o.Interop.Enabled = false;
             o.TimeZone = TimeZoneInfo.Utc;
             o.Culture = CultureInfo.InvariantCulture;
         });
-        // The loaded mapping calls the functions its rewrite put in front of template substitutions and spreads.
+        var maxChars = MappingSandbox.MaxStringLength(limits);
+        SandboxGuards.Install(engine, new BoundedJson(engine, maxChars), maxChars);
+        CollectionGuards.Install(engine, maxChars);
+        FlatteningGuards.Install(engine, maxChars);
         ScriptGuards.Install(engine, limits.MemoryBytes);
-        // failed-login.js calls the helpers, so the unguarded engine still needs them; the default mapping does not.
-        if (withHelpers) engine.Execute(MappingSandbox.HelpersScript);
+        MappingConsole.Install(engine, () => null);
+        engine.Execute(MappingSandbox.HelpersScript);
         return engine;
     }
 

@@ -1,5 +1,4 @@
 using Bridge.Configuration;
-using Bridge.Ingest;
 using Bridge.Rules;
 
 namespace Bridge.Events;
@@ -47,7 +46,7 @@ public static class EventReader
         ArgumentNullException.ThrowIfNull(limits);
         // The endpoint stops reading at the limit already; this is for payloads that come from a file.
         if (body.Length > limits.MaxBytes) return Refused(new BodyProblem(413, "Body too large", $"the body is larger than {limits.MaxBytes} bytes"));
-        var (document, problem) = HookBodyReader.Parse(body, limits.MaxDepth);
+        var (document, problem) = PayloadJson.Parse(body, limits.MaxDepth);
         if (problem is not null) return Refused(problem);
         using (document)
         {

@@ -57,6 +57,18 @@ internal static class CollectionGuards
         SandboxGuards.Wrap(engine, regExps, "compile", 2, (original, self, args) =>
             engine.Call(original, self, [Pattern(SandboxGuards.Arg(args, 0)), SandboxGuards.Arg(args, 1)]));
 
+        // Segmenting builds a segment object per grapheme, natively, as an iterator or spread reads them.
+        if (engine.GetValue("Intl") is ObjectInstance intl && intl.Get("Segmenter") is ObjectInstance segmenter)
+        {
+            SandboxGuards.Wrap(engine, (ObjectInstance)segmenter.Get("prototype"), "segment", 1, (original, self, args) =>
+            {
+                var text = TypeConverter.ToString(SandboxGuards.Arg(args, 0));
+                if (text.Length > MappingSandbox.MaxArraySize)
+                    throw new SandboxLimitException($"Intl.Segmenter: a string of {text.Length} characters; at most {MappingSandbox.MaxArraySize} are segmented");
+                return engine.Call(original, self, [text]);
+            });
+        }
+
         var global = engine.Global;
         SandboxGuards.Wrap(engine, global, "encodeURIComponent", 1, (original, _, args) => Encode(engine, original, args, maxChars, "encodeURIComponent", UriComponentLength));
         SandboxGuards.Wrap(engine, global, "encodeURI", 1, (original, _, args) => Encode(engine, original, args, maxChars, "encodeURI", UriLength));

@@ -1,6 +1,7 @@
 using Acornima;
 using Bridge.Configuration;
 using Jint;
+using Jint.Native;
 using Jint.Native.Function;
 
 namespace Bridge.Mappings;
@@ -29,11 +30,12 @@ internal static class MappingCompiler
             return null;
         }
 
-        using var deadline = new CancellationTokenSource(limits.Timeout);
-        using var engine = MappingSandbox.Create(limits, null, TimeProvider.System.GetUtcNow(), deadline.Token);
+        using var sandbox = MappingSandbox.CreateThrowaway(limits);
+        sandbox.Begin(TimeProvider.System.GetUtcNow(), null);
+        JsValue map;
         try
         {
-            engine.Execute(script.Prepared);
+            map = sandbox.Load(script);
         }
         catch (Exception ex)
         {
@@ -41,7 +43,7 @@ internal static class MappingCompiler
             error = $"{failure.Mapping}{(failure.Line is null ? "" : $":{failure.Line}:{failure.Column}")}: the top-level code failed: {failure.Message}";
             return null;
         }
-        if (MappingSandbox.FindMap(engine) is not Function)
+        if (map is not Function)
         {
             error = $"{name}: does not define a function map(event, ctx)";
             return null;

@@ -32,14 +32,15 @@ internal sealed class MappingConsole
         }
     }
 
-    public void Install(Engine engine)
+    /// <summary>Installs <c>console</c>; each line goes to the console <paramref name="current"/> names, dropped when none.</summary>
+    public static void Install(Engine engine, Func<MappingConsole?> current)
     {
         var json = new BoundedJson(engine, MaxLineLength * 4);
         var console = new JsObject(engine);
         foreach (var (name, prefix) in new[] { ("log", ""), ("info", ""), ("debug", ""), ("warn", "warn: "), ("error", "error: ") })
         {
             console.DefineOwnProperty(name, new PropertyDescriptor(
-                new ClrFunction(engine, name, (_, args) => { Write(prefix, args, json); return JsValue.Undefined; }, 0, PropertyFlag.Configurable),
+                new ClrFunction(engine, name, (_, args) => { current()?.Write(prefix, args, json); return JsValue.Undefined; }, 0, PropertyFlag.Configurable),
                 writable: true, enumerable: false, configurable: true));
         }
         engine.SetValue("console", console);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Bridge.Configuration;
@@ -14,8 +15,9 @@ using Jint.Runtime.Interop;
 namespace Bridge.Mappings;
 
 /// <summary>
-/// Runs mappings in the sandbox and normalises what they return into ntfy messages. Thread-safe: each run gets a
-/// fresh engine, so nothing one event's mapping does to globals or prototypes is seen by the next.
+/// Runs mappings in the sandbox and normalises what they return into ntfy messages. Thread-safe: each run takes a
+/// locked-down sandbox from a pool (or builds one) and evaluates its mapping in a scope of its own, so nothing one
+/// event's mapping does is seen by the next; a run that failed throws its engine away.
 /// </summary>
 /// <param name="time">The clock behind <c>ctx.now</c> and the script's <c>Date</c> when the context fixes none; the system clock by default.</param>
 public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time = null)
@@ -27,6 +29,15 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
 
     /// <summary>Largest JSON one returned message may serialise to before normalising (the message text is then cut to 4095 bytes).</summary>
     public const int MaxMessageJsonChars = 1024 * 1024;
+
+    /// <summary>
+    /// A sandbox serves at most this many runs, then a fresh one is built: a bound on whatever an engine accumulates
+    /// that no run can see (interned strings, regex caches, the symbol registry).
+    /// </summary>
+    private const int MaxRunsPerSandbox = 10_000;
+
+    // Locked-down sandboxes not in use; at most one per concurrent run (Slots), so at most max_concurrency engines.
+    private readonly ConcurrentStack<MappingSandbox> _pool = new();
 
     /// <summary>Bounds concurrent runs; each holds an engine and up to the memory limit.</summary>
     internal SemaphoreSlim Slots { get; } = new(Math.Max(1, limits.MaxConcurrency), Math.Max(1, limits.MaxConcurrency));
@@ -74,22 +85,17 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
         var console = new MappingConsole();
         var messages = new List<NtfyMessage>();
         var errors = new List<MappingError>();
-        // One deadline for the whole run; Jint's own timeout restarts at each Execute/Invoke. It starts once the sandbox
-        // is built: that is the bridge's own bounded work, not the mapping's.
-        using var deadline = new CancellationTokenSource();
         var now = ctx.Now ?? _time.GetUtcNow();
+        MappingSandbox? sandbox = null;
+        var failed = false;
         try
         {
-            using var engine = MappingSandbox.Create(Limits, console, now, deadline.Token);
-            deadline.CancelAfter(Limits.Timeout);
-            engine.Execute(mapping.Script.Prepared);
-            var map = MappingSandbox.FindMap(engine);
-            // Jint's own default depth (64) is less than a body the bridge may accept (max_depth up to 256), and the
-            // event wraps the body one level deeper (event.raw): allow what ingest allowed.
-            var parser = new JsonParser(engine, IngestLimitsConfig.MaxAllowedDepth + 2);
-            var eventValue = parser.Parse(EventJson.ToUtf8(e).AsSpan());
-            var ctxValue = parser.Parse(ContextJson(ctx, now).AsSpan());
-            var result = engine.Invoke(map, eventValue, ctxValue);
+            // Building a sandbox is the bridge's own bounded work, not the mapping's: the run's deadline starts after it.
+            sandbox = _pool.TryPop(out var pooled) ? pooled : MappingSandbox.Create(Limits);
+            sandbox.Begin(now, console);
+            var engine = sandbox.Engine;
+            var map = sandbox.Load(mapping.Script);
+            var result = engine.Invoke(map, EventValues.Event(engine, e), EventValues.Context(engine, ctx, now));
             if (result.IsNull() || result.IsUndefined()) return new MappingOutcome([], [], console.Lines);
 
             var texts = Serialise(engine, result, out var isArray, out var returned);
@@ -115,10 +121,41 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
         }
         catch (Exception ex)
         {
+            failed = true;
             errors.Add(MappingFailures.From(mapping.Name, ex, Limits, mapping.Script));
             messages.Clear();
         }
+        finally
+        {
+            if (sandbox is not null) Return(sandbox, failed);
+        }
         return new MappingOutcome(messages, errors, console.Lines);
+    }
+
+    private void Return(MappingSandbox sandbox, bool failed)
+    {
+        failed = failed || !FinishJobs(sandbox.Engine);
+        sandbox.End();
+        // A run that threw may have left the engine mid-way (a limit stops it anywhere): only a clean one goes back.
+        if (!failed && ++sandbox.Runs < MaxRunsPerSandbox) _pool.Push(sandbox);
+        else sandbox.Dispose();
+    }
+
+    /// <summary>
+    /// Runs the promise jobs a run queued, inside the run (its limits, its console), so none is left to run in the next
+    /// run on this engine. They cannot change the run's messages; false when one failed, and the engine is then thrown away.
+    /// </summary>
+    private static bool FinishJobs(Engine engine)
+    {
+        try
+        {
+            engine.Advanced.ProcessTasks();
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
     }
 
     /// <summary>
@@ -148,24 +185,5 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
         var length = (int)Math.Min(returned, MaxMessagesPerRun + 1);
         for (var i = 0; i < length; i++) engine.Invoke(collect, array.Get(i));
         return texts;
-    }
-
-    private static byte[] ContextJson(MappingContext ctx, DateTimeOffset now)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("rule", ctx.Rule);
-            w.WriteString("topic", ctx.Topic);
-            w.WriteString("destination", ctx.Destination);
-            w.WriteString("source", ctx.Source);
-            w.WriteString("base_url", ctx.BaseUrl);
-            w.WriteString("public_url", ctx.PublicUrl);
-            // ISO-8601 in UTC with milliseconds, as Date.prototype.toISOString writes it, so `new Date(ctx.now)` round-trips.
-            w.WriteString("now", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-            w.WriteEndObject();
-        }
-        return buffer.ToArray();
     }
 }

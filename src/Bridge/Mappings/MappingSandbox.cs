@@ -2,11 +2,17 @@ using System.Globalization;
 using Bridge.Configuration;
 using Jint;
 using Jint.Native;
+using Jint.Runtime;
 
 namespace Bridge.Mappings;
 
-/// <summary>Builds the engine one mapping run uses: every limit on, interop off, risky built-ins bounded or removed.</summary>
-internal static class MappingSandbox
+/// <summary>
+/// The engine mapping runs use: every limit on, interop off, risky built-ins bounded or removed, then everything a
+/// script can reach frozen (lockdown.js), so one engine serves run after run without a run seeing what an earlier one
+/// did: each run evaluates its mapping in a scope of its own (<see cref="MappingScript"/>), and the clock, console,
+/// deadline and template budget start afresh in <see cref="Begin"/>. Not thread-safe: one run at a time.
+/// </summary>
+internal sealed class MappingSandbox : IDisposable
 {
     /// <summary>Array length cap: an event has dozens of fields, a mapping never needs more.</summary>
     public const uint MaxArraySize = 100_000;
@@ -14,31 +20,28 @@ internal static class MappingSandbox
     /// <summary>Largest string a single built-in call may build: a quarter of the memory limit (two bytes a character, twice over).</summary>
     public static int MaxStringLength(MappingLimitsConfig limits) => (int)Math.Clamp(limits.MemoryBytes / 4, 64 * 1024, int.MaxValue / 4);
 
-    // `function map` is a global property, `const map` only a lexical binding: evaluating the name finds both.
-    private static readonly Prepared<Acornima.Ast.Script> MapLookup =
-        Engine.PrepareScript("typeof map === 'function' ? map : undefined", "(bridge)", strict: true);
+    // The `bridge` helpers (helpers.js) and the lockdown, parsed once for the process; each engine only runs them.
+    private static readonly Prepared<Acornima.Ast.Script> Helpers = Load("helpers.js", "(bridge helpers)");
+    private static readonly Prepared<Acornima.Ast.Script> Lockdown = Load("lockdown.js", "(bridge lockdown)");
 
-    // The `bridge` helpers (helpers.js), parsed once for the process; each engine only runs them.
-    private static readonly Prepared<Acornima.Ast.Script> Helpers = LoadHelpers();
+    private readonly RunClock _clock = new();
+    private readonly RunDeadline _deadline = new();
+    private readonly Action _resetTemplates;
+    private readonly TimeSpan _timeout;
+    private MappingConsole? _console;
 
-    /// <summary>The prepared helpers script (for the benchmarks, which build engines of their own).</summary>
-    internal static Prepared<Acornima.Ast.Script> HelpersScript => Helpers;
-
-    /// <summary>The script's <c>map</c> function, or undefined when it defines none.</summary>
-    public static JsValue FindMap(Engine engine) => engine.Evaluate(MapLookup);
-
-    /// <param name="now">The instant the script's clock shows for the whole run.</param>
-    public static Engine Create(MappingLimitsConfig limits, MappingConsole? console, DateTimeOffset now, CancellationToken deadline)
+    private MappingSandbox(MappingLimitsConfig limits, bool lockdown)
     {
-        var engine = new Engine(o =>
+        _timeout = limits.Timeout;
+        Engine = new Engine(o =>
         {
             o.Strict();
-            o.TimeoutInterval(limits.Timeout);
+            // The run's timeout is _deadline, armed only while a run is on: building the sandbox is not the mapping's time.
             o.MaxStatements(limits.MaxStatements);
             o.LimitMemory(limits.MemoryBytes);
             o.LimitRecursion(limits.MaxRecursion);
             o.DisableStringCompilation();
-            o.CancellationToken(deadline);
+            o.Constraint(_deadline);
             o.Constraints.RegexTimeout = limits.Timeout;
             o.Constraints.MaxArraySize = MaxArraySize;
             // Native recursion (JSON of a 100,000-deep object) otherwise overflows the stack and kills the process.
@@ -47,23 +50,66 @@ internal static class MappingSandbox
             // Dates print the same on every host.
             o.TimeZone = TimeZoneInfo.Utc;
             o.Culture = CultureInfo.InvariantCulture;
-            o.TimeSystem = new FixedTimeSystem(now);
+            o.TimeSystem = _clock;
         });
         var maxChars = MaxStringLength(limits);
-        SandboxGuards.Install(engine, new BoundedJson(engine, maxChars), maxChars);
-        CollectionGuards.Install(engine, maxChars);
-        FlatteningGuards.Install(engine, maxChars);
-        ScriptGuards.Install(engine, limits.MemoryBytes);
-        console?.Install(engine);
-        engine.Execute(Helpers);
-        return engine;
+        SandboxGuards.Install(Engine, new BoundedJson(Engine, maxChars), maxChars);
+        CollectionGuards.Install(Engine, maxChars);
+        FlatteningGuards.Install(Engine, maxChars);
+        _resetTemplates = ScriptGuards.Install(Engine, limits.MemoryBytes);
+        MappingConsole.Install(Engine, () => _console);
+        // Nor are the statements of the helpers and the lockdown the mapping's: they run uncounted.
+        var statements = Engine.Constraints.Find<Jint.Constraints.MaxStatementsConstraint>()!;
+        statements.MaxStatements = 0;
+        try
+        {
+            Engine.Execute(Helpers);
+            if (lockdown) Engine.Execute(Lockdown);
+        }
+        catch (MemoryLimitExceededException)
+        {
+            Engine.Dispose();
+            throw new SandboxLimitException($"memory: {limits.MemoryBytes} bytes is less than the sandbox itself needs (its helpers and lockdown take about 3 MB); raise mapping_limits.memory");
+        }
+        statements.MaxStatements = limits.MaxStatements;
     }
 
-    private static Prepared<Acornima.Ast.Script> LoadHelpers()
+    public Engine Engine { get; }
+
+    /// <summary>The prepared helpers script (for the benchmarks, which build engines of their own).</summary>
+    internal static Prepared<Acornima.Ast.Script> HelpersScript => Helpers;
+
+    /// <summary>Builds and locks down a sandbox for a pool: about 10 ms, so a pool keeps them.</summary>
+    public static MappingSandbox Create(MappingLimitsConfig limits) => new(limits, lockdown: true);
+
+    /// <summary>A sandbox for one evaluation and then thrown away (checking that a mapping loads): no lockdown, as nothing runs in it after.</summary>
+    public static MappingSandbox CreateThrowaway(MappingLimitsConfig limits) => new(limits, lockdown: false);
+
+    /// <summary>Starts a run: the script's clock shows <paramref name="now"/>, console lines go to <paramref name="console"/>, the deadline starts.</summary>
+    public void Begin(DateTimeOffset now, MappingConsole? console)
     {
-        using var stream = typeof(MappingSandbox).Assembly.GetManifestResourceStream("Bridge.Mappings.helpers.js")
-            ?? throw new InvalidOperationException("The resource Bridge.Mappings.helpers.js is missing from the build.");
+        _clock.Now = now;
+        _console = console;
+        _resetTemplates();
+        _deadline.Start(_timeout);
+    }
+
+    /// <summary>Ends a run: the console it wrote to is let go.</summary>
+    public void End() => _console = null;
+
+    /// <summary>Runs this sandbox has served to the end.</summary>
+    public int Runs { get; set; }
+
+    /// <summary>Evaluates the mapping's top level afresh and returns its <c>map</c> function, or undefined when it defines none.</summary>
+    public JsValue Load(MappingScript script) => Engine.Evaluate(script.Prepared);
+
+    public void Dispose() => Engine.Dispose();
+
+    private static Prepared<Acornima.Ast.Script> Load(string file, string name)
+    {
+        using var stream = typeof(MappingSandbox).Assembly.GetManifestResourceStream("Bridge.Mappings." + file)
+            ?? throw new InvalidOperationException($"The resource Bridge.Mappings.{file} is missing from the build.");
         using var reader = new StreamReader(stream);
-        return Engine.PrepareScript(reader.ReadToEnd(), "(bridge helpers)", strict: true);
+        return Engine.PrepareScript(reader.ReadToEnd(), name, strict: true);
     }
 }

@@ -22,6 +22,11 @@ internal sealed class MappingScript
     /// <summary>Refuses a value that has a key per character of a long string; returns its argument.</summary>
     public const string KeysGuard = "$bridgeKeys";
 
+    // The whole file becomes the body of an arrow function that returns `map`: each run evaluates the top level afresh
+    // in a scope of its own, and nothing it declares lands on the pooled engine's (frozen) global object.
+    private const string Prefix = "(() => {";
+    private const string Suffix = "\n;return typeof map === 'function' ? map : undefined;\n})()";
+
     private static readonly ScriptPreparationOptions ParseOnly = new() { StaticAnalysis = false };
 
     // Where text was inserted, by offset in the source, in source order, and how long it was.
@@ -37,7 +42,7 @@ internal sealed class MappingScript
         _runLines = LineStarts(run);
     }
 
-    /// <summary>The script the sandbox executes.</summary>
+    /// <summary>The script the sandbox evaluates; its value is the mapping's <c>map</c> function, or undefined.</summary>
     public Prepared<Script> Prepared { get; }
 
     /// <summary>
@@ -52,23 +57,32 @@ internal sealed class MappingScript
         if (error is not null) return null;
 
         var marks = Marks(parsed);
-        if (marks.Count == 0) return new MappingScript(Engine.PrepareScript(source, name, strict: true), [], source, source);
-        var run = new StringBuilder(source.Length + marks.Count * 8);
+        var run = new StringBuilder(Prefix, source.Length + Prefix.Length + Suffix.Length + marks.Count * 8);
         var from = 0;
         foreach (var (at, text) in marks)
         {
             run.Append(source, from, at - from).Append(text);
             from = at;
         }
-        run.Append(source, from, source.Length - from);
-        var text2 = run.ToString();
-        return new MappingScript(Engine.PrepareScript(text2, name, strict: true), marks.ConvertAll(m => (m.At, m.Text.Length)), source, text2);
+        run.Append(source, from, source.Length - from).Append(Suffix);
+        var rewritten = run.ToString();
+        var prepared = Engine.PrepareScript(rewritten, name, strict: true);
+        // The source cannot close the wrapper and add statements of its own at the top level (they would run in the
+        // pooled engine's global scope): it parsed on its own, so the wrapper must be all there is.
+        if (prepared.Program!.Body is not [ExpressionStatement { Expression: CallExpression { Callee: ArrowFunctionExpression { Start: 1 } arrow, Arguments.Count: 0 } }]
+            || arrow.End != rewritten.Length - 3)
+        {
+            error = $"{name}: the file does not stand alone as a script";
+            return null;
+        }
+        List<(int At, int Length)> inserts = [(0, Prefix.Length), .. marks.Select(m => (m.At, m.Text.Length))];
+        return new MappingScript(prepared, inserts, source, rewritten);
     }
 
     /// <summary>Where a position in the executed script (1-based line, 0-based column) is in the mapping's source.</summary>
     public (int Line, int Column) ToSource(int line, int column)
     {
-        if (_inserts.Count == 0 || line < 1 || line > _runLines.Length) return (line, column);
+        if (line < 1 || line > _runLines.Length) return (line, column);
         var offset = _runLines[line - 1] + column;
         // Each insert shifted what follows it; a position inside one is where it was inserted.
         var shift = 0;

@@ -53,7 +53,8 @@ internal static class SandboxGuards
             double total = s.Length;
             for (var i = 0; i < args.Length; i++)
             {
-                var part = TypeConverter.ToString(args[i]);
+                // A string's length is known without reading it: lazy strings (s + i) are not copied out to be counted.
+                var part = args[i] as JsString ?? JsString.Create(TypeConverter.ToString(args[i]));
                 total += part.Length;
                 parts[i] = part;
             }
@@ -132,6 +133,8 @@ internal static class SandboxGuards
                 if ((i & 1023) == 1023) engine.Constraints.Check();
                 if (i > 0) sb.Append(separator);
                 var item = o.Get(i.ToString(CultureInfo.InvariantCulture));
+                // Refused before a lazy string (s + i) is copied out to be appended.
+                if (item is JsString lazy && sb.Length + (double)lazy.Length > maxChars) Refuse(locale ? "toLocaleString" : "join", sb.Length + (double)lazy.Length, maxChars);
                 if (!item.IsNull() && !item.IsUndefined())
                 {
                     var text = locale

@@ -14,7 +14,8 @@ internal static class ScriptGuards
     private const int MaxChain = 1000;
 
     /// <param name="memoryBytes">The run's memory limit, which the text of its template literals is charged against.</param>
-    public static void Install(Engine engine, long memoryBytes)
+    /// <returns>What starts a new run's charge at zero (a pooled sandbox runs many).</returns>
+    public static Action Install(Engine engine, long memoryBytes)
     {
         // Template literals build in a pooled buffer that the memory limit does not see, and only between statements:
         // each substitution's text is charged instead, before the literal appends it.
@@ -44,6 +45,7 @@ internal static class ScriptGuards
             }
             return value;
         }, 1, PropertyFlag.Configurable));
+        return () => templateBytes = 0;
     }
 
     // Neither writable nor configurable: a mapping cannot replace or delete them, and their names are refused in sources.

@@ -1,3 +1,4 @@
+using Bridge.Authentik;
 using Bridge.Admin;
 using Bridge.Configuration;
 using Bridge.Delivery;
@@ -53,8 +54,8 @@ public sealed class BridgeMetrics
     /// <summary>This host's metrics, exported at <c>/metrics</c>.</summary>
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
 
-    /// <summary>Reads queue depth and destination states at each scrape (the worker and the store exist only once the host is built).</summary>
-    public void WatchQueue(IAdminStore store, DeliveryWorker worker, LiveRuntime live)
+    /// <summary>Reads queue depth, group look-ups and destination states at each scrape (the worker and the store exist only once the host is built).</summary>
+    public void WatchQueue(IAdminStore store, IGroupWaits waits, GroupResolver groups, DeliveryWorker worker, LiveRuntime live)
     {
         var factory = Metrics.WithCustomRegistry(Registry);
         var messages = factory.CreateGauge("bridge_messages", "Messages in the store, by destination and state (pending: not tried yet; retrying: pending after a failed attempt; delivered; dead).",
@@ -62,6 +63,23 @@ public sealed class BridgeMetrics
         var unprocessed = factory.CreateGauge("bridge_unprocessed_events", "Events committed whose mappings have not run yet.");
         var destinations = factory.CreateGauge("bridge_destination_state", "1 for each destination's current state (healthy, tripped, paused), 0 for the others.",
             "destination", "state");
+        var waitingForGroups = factory.CreateGauge("bridge_events_waiting_for_groups", "Events whose rules wait for their user's groups from Authentik's API, by source.", "source");
+        var lookups = factory.CreateGauge("bridge_group_lookup_state",
+            "1 for the state of each source's group look-up in Authentik's API at its last call (answering, unreachable, refused), 0 for the others.", "source", "state");
+        Registry.AddBeforeCollectCallback(async ct =>
+        {
+            // Only sources with authentik_api are labelled: their names come from the config, so the labels stay bounded.
+            var waiting = await waits.CountAsync(ct);
+            var health = groups.Health.ToDictionary(h => h.Source, StringComparer.Ordinal);
+            foreach (var (name, source) in live.Current.Config.Sources)
+            {
+                if (source.AuthentikApi is null) continue;
+                waitingForGroups.WithLabels(name).Set(waiting.GetValueOrDefault(name));
+                var state = health.TryGetValue(name, out var h) ? h.StateName : "answering";
+                foreach (var candidate in (ReadOnlySpan<string>)["answering", "unreachable", "refused"])
+                    lookups.WithLabels(name, candidate).Set(candidate == state ? 1 : 0);
+            }
+        });
         Registry.AddBeforeCollectCallback(async ct =>
         {
             var counts = await store.CountAsync(ct);

@@ -7,8 +7,10 @@ public static class MetricsEndpoint
 {
     public static IEndpointConventionBuilder MapMetrics(this IEndpointRouteBuilder app, BridgeMetrics metrics)
     {
-        metrics.WatchQueue(app.ServiceProvider.GetRequiredService<Storage.IAdminStore>(), app.ServiceProvider.GetRequiredService<Delivery.DeliveryWorker>(),
-            app.ServiceProvider.GetRequiredService<Configuration.LiveRuntime>());
+        var services = app.ServiceProvider;
+        metrics.WatchQueue(services.GetRequiredService<Storage.IAdminStore>(), services.GetRequiredService<Storage.IGroupWaits>(),
+            services.GetRequiredService<Authentik.GroupResolver>(), services.GetRequiredService<Delivery.DeliveryWorker>(),
+            services.GetRequiredService<Configuration.LiveRuntime>());
         return MetricServerMiddlewareExtensions.MapMetrics(app, "/metrics", metrics.Registry).ExcludeFromDescription();
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bridge.Cli;
+using Bridge.Tests.Observability;
 using Bridge.Tests.Support;
 using static Bridge.Tests.Authentik.GroupLookupPayloads;
 using Microsoft.Extensions.Time.Testing;
@@ -14,27 +15,6 @@ namespace Bridge.Tests.Authentik;
 /// </summary>
 public sealed class GroupLookupFailureTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 3, 14, 9, 0, 0, TimeSpan.Zero);
-
-    private static string Config(Uri api, string token = FakeAuthentikApi.Token) => $$"""
-        destinations:
-          ntfy:
-            url: ${NTFY_URL}
-            token: ${NTFY_TOKEN}
-        sources:
-          authentik:
-            format: authentik
-            token: ${HOOK_TOKEN}
-            authentik_api: { url: "{{api}}", token: "{{token}}" }
-        rules:
-          - name: admin-login
-            match: { action: login, group: authentik Admins }
-            topic: gauth
-        """;
-
-
-
-
     [Fact]
     public async Task WhileTheApiIsDownTheEventWaitsVisiblyThroughARestartAndIsDeliveredOnceItAnswers()
     {
@@ -65,6 +45,10 @@ public sealed class GroupLookupFailureTests
             Assert.Equal(1, stored.GetProperty("groups_wait").GetProperty("attempts").GetInt32());
             Assert.Equal(Start + TimeSpan.FromSeconds(5), stored.GetProperty("groups_wait").GetProperty("next_try").GetDateTimeOffset());
             Assert.Equal(0, stored.GetProperty("verdicts").GetArrayLength());
+            var metrics = PrometheusText.Parse(await bridge.Client.GetStringAsync("/metrics"));
+            Assert.Equal(1, metrics.Value("bridge_events_waiting_for_groups", ("source", "authentik")));
+            Assert.Equal(1, metrics.Value("bridge_group_lookup_state", ("source", "authentik"), ("state", "unreachable")));
+            Assert.Equal(0, metrics.Value("bridge_group_lookup_state", ("source", "authentik"), ("state", "answering")));
 
             using var output = new StringWriter();
             using var errors = new StringWriter();
@@ -123,6 +107,9 @@ public sealed class GroupLookupFailureTests
         Assert.Contains("403", lookup.GetProperty("reason").GetString(), StringComparison.Ordinal);
         var waiting = await GetJsonAsync(bridge, "/api/events/e3000000000000000000000000000002");
         Assert.Equal(Start + TimeSpan.FromMinutes(5), waiting.GetProperty("groups_wait").GetProperty("next_try").GetDateTimeOffset());
+        var metrics = PrometheusText.Parse(await bridge.Client.GetStringAsync("/metrics"));
+        Assert.Equal(2, metrics.Value("bridge_events_waiting_for_groups", ("source", "authentik")));
+        Assert.Equal(1, metrics.Value("bridge_group_lookup_state", ("source", "authentik"), ("state", "refused")));
         Assert.Equal(0, ntfy.Requests);
     }
 

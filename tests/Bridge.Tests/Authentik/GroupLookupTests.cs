@@ -13,35 +13,6 @@ namespace Bridge.Tests.Authentik;
 /// </summary>
 public sealed class GroupLookupTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 3, 14, 9, 0, 0, TimeSpan.Zero);
-
-    /// <summary>Admin logins by group, the groups printed by the mapping; failed logins on an admin account by group too.</summary>
-    private static string Config(Uri api, string token = FakeAuthentikApi.Token) => $$"""
-        destinations:
-          ntfy:
-            url: ${NTFY_URL}
-            token: ${NTFY_TOKEN}
-        sources:
-          authentik:
-            format: authentik
-            token: ${HOOK_TOKEN}
-            authentik_api: { url: "{{api}}", token: "{{token}}" }
-        rules:
-          - name: admin-login
-            match: { action: login, group: authentik Admins }
-            mapping: groups.js
-            topic: gauth
-          - name: admin-failed-login
-            match: { action: login_failed, group: authentik Admins }
-            mapping: groups.js
-            topic: gauth
-        """;
-
-    private static readonly Dictionary<string, string> Mappings = new()
-    {
-        ["groups.js"] = "function map(event) { return { message: event.user.username + ' in ' + event.user.groups.join(', ') }; }",
-    };
-
 
 
 
@@ -52,7 +23,7 @@ public sealed class GroupLookupTests
     {
         await using var api = await ApiWithAliceAsync(shape);
         await using var ntfy = await FakeNtfy.StartAsync();
-        await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url), ntfy, Mappings);
+        await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url, groupsMapping: true), ntfy, GroupsMapping);
 
         using var answer = await bridge.PostHookAsync("authentik", LoginWithoutGroups());
 
@@ -73,7 +44,7 @@ public sealed class GroupLookupTests
     {
         await using var api = await ApiWithAliceAsync();
         await using var ntfy = await FakeNtfy.StartAsync();
-        await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url), ntfy, Mappings);
+        await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url, groupsMapping: true), ntfy, GroupsMapping);
 
         // Authentik's default body: flat event_user_* keys, no pk, no groups.
         using var answer = await bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload("default-body-login-failed.json"));
@@ -89,7 +60,7 @@ public sealed class GroupLookupTests
         await using var api = await ApiWithAliceAsync();
         await using var ntfy = await FakeNtfy.StartAsync();
         var time = new FakeTimeProvider(Start);
-        await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url), ntfy, Mappings, new TestHostOptions(Time: time));
+        await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url, groupsMapping: true), ntfy, GroupsMapping, new TestHostOptions(Time: time));
         using (await bridge.PostHookAsync("authentik", LoginWithoutGroups("e1000000000000000000000000000001"))) { }
         await ntfy.WaitForMessagesAsync(1);
         // ntfy has the message before the bridge has ntfy's answer: a clock moved meanwhile would time the send out.
@@ -121,7 +92,7 @@ public sealed class GroupLookupTests
         await using var api = await FakeAuthentikApi.StartAsync();
         api.AddUser(7, "alice.admin");
         await using var ntfy = await FakeNtfy.StartAsync();
-        await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url), ntfy, Mappings);
+        await using var bridge = await BridgeTestHost.StartAsync(Config(api.Url, groupsMapping: true), ntfy, GroupsMapping);
 
         using (await bridge.PostHookAsync("authentik", LoginWithoutGroups("e2000000000000000000000000000001"))) { }
         await bridge.Logs.WaitForMessageAsync("no rule matched");

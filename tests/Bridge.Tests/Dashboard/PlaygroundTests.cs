@@ -10,7 +10,7 @@ namespace Bridge.Tests.Dashboard;
 /// <summary>The playground's API over a real socket: a run sends nothing, its case passes <c>bridge test</c>, a send needs its topic twice.</summary>
 public sealed class PlaygroundTests
 {
-    private static readonly string Config = DashboardAccessTests.Generous(EndToEndConfigs.AdminLogin) + "\nserver: { admin_token: admin-3f1a, public_url: \"https://bridge.example.com\" }\n";
+    private static readonly string Config = EndToEndConfigs.AdminLogin + "\nserver: { admin_token: admin-3f1a, public_url: \"https://bridge.example.com\" }\n";
 
     private static HttpRequestMessage Post(string path, object body) => new(HttpMethod.Post, path)
     {

@@ -110,6 +110,7 @@ public sealed class DeliveryEndToEndTests
     public async Task LoopingMappingIsStoppedWhileTheServiceKeepsServing()
     {
         await using var ntfy = await FakeNtfy.StartAsync();
+        // The loop ends on max_statements (the default 100,000), long before the roomy timeout.
         var config = EndToEndConfigs.AdminLogin + """
 
               - name: loops

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Bridge.Configuration;
+using Bridge.Events;
 using Bridge.Mappings;
 
 namespace Bridge.Tests.Mappings;
@@ -29,6 +31,28 @@ public sealed class MappingRunnerTests : IDisposable
             """);
         Assert.Equal("3f2b9c1d7e8a4b6c9d0e1f2a3b4c5d6e|login|5.4.12.34|Berlin|authentik Admins|test-rule|alerts|ntfy|authentik|https://auth.example.com/|object",
             Assert.Single(outcome.Messages).Title);
+    }
+
+    [Fact]
+    public void TheEventIsWhatJsonParseMakesOfItsJson()
+    {
+        // The event object is built from the event's fields and JSON elements directly, not from JSON text: it must be
+        // the same values, keys, key order and prototypes that JSON.parse gives, "__proto__" and index-like keys included.
+        var raw = JsonDocument.Parse("""{"b":1.50,"1":[true,null,-0,"é\u2028"],"__proto__":{"polluted":1},"a":{"0":"x","z":[]}}""").RootElement;
+        var e = MappingTestKit.Login() with { Raw = raw, Context = raw };
+        var ctx = MappingTestKit.Ctx with { Now = DateTimeOffset.Parse("2026-03-14T09:30:00Z", System.Globalization.CultureInfo.InvariantCulture) };
+        var outcome = _kit.Run("""
+            function map(event, ctx) {
+              const proto = Object.getPrototypeOf(event.raw) === Object.prototype && ({}).polluted === undefined;
+              return { message: JSON.stringify(event), title: String(proto) + Object.keys(event.raw).join() + '|' + JSON.stringify(ctx) };
+            }
+            """, e, ctx: ctx);
+        using var engine = new Jint.Engine();
+        var json = System.Text.Encoding.UTF8.GetString(EventJson.ToUtf8(e));
+        var expected = engine.Evaluate($"JSON.stringify(JSON.parse({JsonSerializer.Serialize(json)}))").ToString();
+        var message = Assert.Single(outcome.Messages);
+        Assert.Equal("""true1,b,__proto__,a|{"rule":"test-rule","topic":"alerts","destination":"ntfy","source":"authentik","base_url":"https://auth.example.com/","public_url":null,"now":"2026-03-14T09:30:00.000Z"}""", message.Title);
+        Assert.Equal(expected, message.Message);
     }
 
     [Fact]
@@ -149,23 +173,81 @@ public sealed class MappingRunnerTests : IDisposable
     [Fact]
     public void EachRunStartsFromACleanWorld()
     {
+        // Runs share locked-down engines: every attempt to change what the next run sees either throws or stays in
+        // this run's own objects. The second run (on the same pooled engine) must find everything as it was.
         var (catalog, rule) = _kit.Load("""
             let counter = 0;
             function map(e) {
               counter++;
-              const seen = [typeof globalThis.leaked, typeof ({}).polluted, typeof String.prototype.shout, counter].join(',');
-              globalThis.leaked = 1;
-              Object.prototype.polluted = 1;
-              String.prototype.shout = function () { return 'x'; };
-              JSON.stringify = () => 'hijacked';
-              return { title: seen };
+              const seen = [typeof globalThis.leaked, typeof ({}).polluted, typeof String.prototype.shout, JSON.stringify({ a: 1 }),
+                typeof [].last, typeof bridge.leaked, String(RegExp.$1), typeof console.leaked, typeof [].values().leaked,
+                typeof (function* () {})().leaked, typeof Error.prototype.leaked, counter].join(',');
+              const attempts = [
+                () => { globalThis.leaked = 1; },
+                () => { Object.prototype.polluted = 1; },
+                () => { String.prototype.shout = function () { return 'x'; }; },
+                () => { JSON.stringify = () => 'hijacked'; },
+                () => { Object.defineProperty(Array.prototype, 'last', { get() { return 1; } }); },
+                () => { bridge.leaked = 1; },
+                () => { console.leaked = 1; },
+                () => { Object.getPrototypeOf([].values()).leaked = 1; },
+                () => { Object.getPrototypeOf(Object.getPrototypeOf((function* () {})())).leaked = 1; },
+                () => { Error.prototype.leaked = 1; },
+                () => { Object.setPrototypeOf(Object.prototype, { polluted: 1 }); },
+              ];
+              const thrown = attempts.filter(a => { try { a(); return false; } catch (err) { return err instanceof TypeError; } }).length;
+              /secret-(\w+)/.exec('secret-' + e.user.username);
+              Promise.resolve().then(() => console.log('late ' + e.user.username));
+              return { title: seen, message: String(thrown) };
             }
             """);
-        var runner = new MappingRunner(MappingLimitsConfig.Default);
+        var runner = new MappingRunner(MappingLimitsConfig.Default with { MaxConcurrency = 1 });
         var first = runner.Run(catalog, rule, MappingTestKit.Login(), MappingTestKit.Ctx);
-        var second = runner.Run(catalog, rule, MappingTestKit.Login(), MappingTestKit.Ctx);
-        Assert.Equal("undefined,undefined,undefined,1", Assert.Single(first.Messages).Title);
-        Assert.Equal("undefined,undefined,undefined,1", Assert.Single(second.Messages).Title);
+        var second = runner.Run(catalog, rule, MappingTestKit.Login("bob"), MappingTestKit.Ctx);
+        const string clean = "undefined,undefined,undefined,{\"a\":1},undefined,undefined,undefined,undefined,undefined,undefined,undefined,1";
+        Assert.Equal((clean, "11"), (Assert.Single(first.Messages).Title, Assert.Single(first.Messages).Message));
+        Assert.Equal(clean, Assert.Single(second.Messages).Title);
+        Assert.DoesNotContain(second.Logs, l => l.Contains("alice", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AssigningOverAnInheritedBuiltInStillWorks()
+    {
+        // With the prototypes frozen, `o.toString = f` would throw (the "override mistake"); the sandbox keeps it working.
+        var outcome = _kit.Run("""
+            function map() {
+              const o = {}; o.toString = () => 'mine'; o.constructor = 'c';
+              const e = new Error('m'); e.name = 'Custom';
+              return { title: String(o) + o.constructor + String(e) + Object.keys(o).join() + Object.assign({}, { valueOf: 1 }).valueOf };
+            }
+            """);
+        Assert.Empty(outcome.Errors);
+        Assert.Equal("minecCustom: mtoString,constructor1", Assert.Single(outcome.Messages).Title);
+    }
+
+    [Fact]
+    public void AMappingThatFailedDoesNotLeaveItsStateForTheNextRun()
+    {
+        var (catalog, rule) = _kit.Load("""
+            let runs = 0;
+            function map(e) { runs++; if (e.action === 'login') throw new Error('boom ' + runs); return { title: String(runs) }; }
+            """);
+        var runner = new MappingRunner(MappingLimitsConfig.Default with { MaxConcurrency = 1 });
+        var failed = runner.Run(catalog, rule, MappingTestKit.Login(), MappingTestKit.Ctx);
+        var next = runner.Run(catalog, rule, MappingTestKit.Login() with { Action = "logout" }, MappingTestKit.Ctx);
+        Assert.Contains("boom 1", Assert.Single(failed.Errors).Message, StringComparison.Ordinal);
+        Assert.Equal("1", Assert.Single(next.Messages).Title);
+    }
+
+    [Fact]
+    public void MappingsSharingAnEngineOneAfterAnotherDoNotSeeEachOther()
+    {
+        var (catalog, first) = _kit.Load("var shared = 'first'; function map() { return { title: typeof other + ',' + shared }; }");
+        var (catalog2, second) = _kit.Load("var other = 1; function map() { return { title: typeof shared }; }");
+        var runner = new MappingRunner(MappingLimitsConfig.Default with { MaxConcurrency = 1 });
+        Assert.Equal("undefined,first", Assert.Single(runner.Run(catalog, first, MappingTestKit.Login(), MappingTestKit.Ctx).Messages).Title);
+        Assert.Equal("undefined", Assert.Single(runner.Run(catalog2, second, MappingTestKit.Login(), MappingTestKit.Ctx).Messages).Title);
+        Assert.Equal("undefined,first", Assert.Single(runner.Run(catalog, first, MappingTestKit.Login(), MappingTestKit.Ctx).Messages).Title);
     }
 
     [Fact]

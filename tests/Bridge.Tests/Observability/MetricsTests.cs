@@ -20,7 +20,7 @@ public sealed class MetricsTests
     public async Task AScrapeAfterKnownTrafficCountsEachOutcomeWithBoundedLabels()
     {
         await using var ntfy = await FakeNtfy.StartAsync();
-        await using var bridge = await BridgeTestHost.StartAsync(Bridge.Tests.Dashboard.DashboardAccessTests.Generous(EndToEndConfigs.AdminLogin), ntfy);
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin, ntfy);
         ntfy.FailNext(503);
         Assert.Equal(HttpStatusCode.Accepted, (await bridge.PostHookAsync("authentik", AdminLogin(1))).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await bridge.PostHookAsync("authentik", AdminLogin(1))).StatusCode);

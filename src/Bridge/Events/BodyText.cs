@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace Bridge.Ingest;
+namespace Bridge.Events;
 
 /// <summary>
 /// Checks on a body the JSON parser lets through but the bridge cannot use, each named precisely: text that is not
