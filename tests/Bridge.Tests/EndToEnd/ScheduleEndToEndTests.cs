@@ -84,7 +84,10 @@ public sealed class ScheduleEndToEndTests
         await using var bridge = await BridgeTestHost.StartAsync(WithSchedule("[0s, 50ms, 100ms, 200ms, 400ms, 800ms, 1s, 1s, 1s, 1s]"), ntfy);
         ntfy.Down = true;
         var expected = new List<string>();
-        for (var i = 0; i < 20; i++)
+        // Until five failures trip the destination, up to max_in_flight (16) sends and the ones that replace them are
+        // under way: 40 events leave enough that are never tried while ntfy is down to show the order.
+        const int Events = 40;
+        for (var i = 0; i < Events; i++)
         {
             var node = JsonNode.Parse(AdminLogin)!;
             node["event"]!["pk"] = $"{i:x32}";
@@ -96,10 +99,10 @@ public sealed class ScheduleEndToEndTests
 
         ntfy.Down = false;
 
-        var published = (await ntfy.WaitForMessagesAsync(20)).Select(m => m.Text("sequence_id")!).ToList();
+        var published = (await ntfy.WaitForMessagesAsync(Events)).Select(m => m.Text("sequence_id")!).ToList();
         Assert.Equal(expected.Order(), published.Order());
         // Logged once the store has the delivery.
-        await bridge.Logs.WaitForCountAsync(e => e.MessageTemplate.Text.StartsWith("Delivered message", StringComparison.Ordinal), 20);
+        await bridge.Logs.WaitForCountAsync(e => e.MessageTemplate.Text.StartsWith("Delivered message", StringComparison.Ordinal), Events);
         // Changed contract: sends are concurrent now (max_in_flight), so a topic's messages leave in order (are started in
         // the order they were made) rather than arriving strictly in order; ordered: strict keeps one at a time.
         var neverFailed = new List<(long Id, DateTimeOffset Started)>();
