@@ -24,7 +24,12 @@ public sealed class BridgeProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => Received(e.Data);
         process.ErrorDataReceived += (_, e) => Received(e.Data);
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => _started.TrySetException(new InvalidOperationException("the bridge exited during start-up:\n" + Output));
+        process.Exited += (_, _) =>
+        {
+            // Exited can come before the last lines are read; WaitForExit() returns once both streams have ended.
+            process.WaitForExit();
+            _started.TrySetException(new InvalidOperationException("the bridge exited during start-up:\n" + Output));
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
@@ -35,9 +40,25 @@ public sealed class BridgeProcess : IAsyncDisposable
     public string Output => string.Join('\n', _output);
 
     /// <summary>Starts <c>bridge serve</c> on a free loopback port and waits until <c>/healthz</c> answers.</summary>
-    public static async Task<BridgeProcess> StartAsync(string configPath, IReadOnlyDictionary<string, string> environment, int? port = null)
+    public static async Task<BridgeProcess> StartAsync(string configPath, IReadOnlyDictionary<string, string> environment)
     {
-        var url = new Uri($"http://127.0.0.1:{port ?? FreePort()}");
+        // A free port is free only until another test binds it first; the bridge then stops with its busy-port line,
+        // and another free port is tried.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(configPath, environment, FreePort());
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("already in use", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    private static async Task<BridgeProcess> StartOnceAsync(string configPath, IReadOnlyDictionary<string, string> environment, int port)
+    {
+        var url = new Uri($"http://127.0.0.1:{port}");
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.Combine(AppContext.BaseDirectory, "bridge.dll"), "serve", "--config", configPath, "--urls", url.ToString() },
