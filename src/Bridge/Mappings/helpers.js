@@ -159,6 +159,7 @@
     uuid,
   };
 
-  // Configurable, so a mapping may still declare its own `bridge` (a const at the top level) without a SyntaxError.
+  // A mapping may still declare its own `bridge`: each run evaluates the mapping in a scope of its own (MappingScript),
+  // where that name shadows this one. In a pooled sandbox the lockdown then freezes this property with the rest.
   Object.defineProperty(globalThis, 'bridge', { value: Object.freeze(helpers), writable: false, enumerable: false, configurable: true });
 })();
