@@ -28,14 +28,7 @@ public sealed class AuthentikUsersClient : IDisposable
         ArgumentNullException.ThrowIfNull(api);
         Api = api;
         _time = time;
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            // An answer left unread past the bound closes its connection instead of being drained for reuse.
-            MaxResponseDrainSize = 0,
-            ConnectTimeout = api.Timeout,
-        })
+        _http = new HttpClient(BoundedHttpHandler.Create(api.Timeout))
         {
             // The per-request deadline on the bridge's clock governs (tests move it); HttpClient's own would not.
             Timeout = Timeout.InfiniteTimeSpan,

@@ -24,16 +24,9 @@ public sealed class NtfyClient : IMessageSender, IDisposable
     {
         _destination = destination;
         _time = time;
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            // A redirect could carry the Authorization header to another host; ntfy never redirects a publish.
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            // An answer left unread past NtfyResponse's 16 KB closes its connection instead of being drained for reuse.
-            MaxResponseDrainSize = 0,
-            ConnectTimeout = destination.Timeout,
-            SslOptions = DestinationTls.ClientOptions(destination),
-        })
+        var handler = BoundedHttpHandler.Create(destination.Timeout);
+        handler.SslOptions = DestinationTls.ClientOptions(destination);
+        _http = new HttpClient(handler)
         {
             // The pipeline's per-attempt timeout governs; HttpClient's own would cut across the reset retry.
             Timeout = Timeout.InfiniteTimeSpan,
