@@ -78,9 +78,8 @@ public sealed class GroupWaitWorker(IGroupWaits waits, GroupResolver resolver, L
             await _wake.WaitAsync(ct);
             return;
         }
-        var delay = next - time.GetUtcNow();
-        if (delay <= TimeSpan.Zero) return;
-        var wait = _wake.WaitAsync(delay, time, ct);
+        if (next <= time.GetUtcNow()) return;
+        var wait = _wake.WaitAsync(next, time, ct);
         // After the timer is set, so whoever moves a fake clock on this line cannot move it before the timer exists.
         log.LogDebug("Group lookups idle until {WakeAt}", next);
         await wait;

@@ -52,10 +52,9 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
             while (!stoppingToken.IsCancellationRequested)
             {
                 var wakeAt = await RoundAsync(stoppingToken);
-                var wait = wakeAt - time.GetUtcNow();
-                if (wait <= TimeSpan.Zero) continue;
+                if (wakeAt <= time.GetUtcNow()) continue;
                 // The timer is set before the line is logged, so a reader who moves the clock to WakeAt wakes this loop.
-                var waiting = wake.WaitAsync(wait, time, stoppingToken);
+                var waiting = wake.WaitAsync(wakeAt, time, stoppingToken);
                 log.LogDebug("Delivery idle until {WakeAt:O}, {InFlight} send(s) under way", wakeAt, _inFlight.Count);
                 await waiting;
             }

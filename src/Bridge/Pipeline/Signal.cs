@@ -15,13 +15,18 @@ public sealed class Signal
     /// <summary>Completes when set (at once if it was set since the last wait).</summary>
     public async Task WaitAsync(CancellationToken ct) => await _channel.Reader.ReadAsync(ct);
 
-    /// <summary>Completes when set or after <paramref name="timeout"/> on <paramref name="time"/>'s clock, whichever comes first.</summary>
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken ct)
+    /// <summary>Completes when set or once <paramref name="time"/>'s clock reaches <paramref name="until"/>, whichever comes first.</summary>
+    public async Task WaitAsync(DateTimeOffset until, TimeProvider time, CancellationToken ct)
     {
         if (_channel.Reader.TryRead(out _)) return;
+        var timeout = until - time.GetUtcNow();
+        if (timeout <= TimeSpan.Zero) return;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var read = _channel.Reader.WaitToReadAsync(linked.Token).AsTask();
         var delay = Task.Delay(timeout, time, linked.Token);
+        // The clock may have moved between reading it and arming the timer, which then counts from the later time:
+        // a clock already at the deadline (a test that advanced a fake clock just then) does not wait for that timer.
+        if (time.GetUtcNow() >= until) delay = Task.CompletedTask;
         await Task.WhenAny(read, delay);
         await linked.CancelAsync();
         ct.ThrowIfCancellationRequested();
