@@ -38,8 +38,17 @@ public sealed class ConnectionLimitTests
         Assert.NotNull(await second.ReadUntilAsync("Healthy"));
 
         using var third = await RawHttp.ConnectAsync(bridge.Client.BaseAddress!, greedy);
-        await third.SendAsync(Health);
-        var refused = await third.ReadUntilAsync("Healthy");
+        string? refused;
+        try
+        {
+            await third.SendAsync(Health);
+            refused = await third.ReadUntilAsync("Healthy");
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // The bridge closes the connection as it accepts it; the reset can come before the request is even sent.
+            refused = null;
+        }
         using var other = await RawHttp.ConnectAsync(bridge.Client.BaseAddress!, IPAddress.Parse("127.0.3.2"));
         await other.SendAsync(Health);
         var answered = await other.ReadUntilAsync("Healthy");
