@@ -28,16 +28,7 @@ public static partial class ConfigLoader
     {
         var text = api.Text("url", required: true);
         if (text is null) return null;
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-        {
-            api.Error("url", $"\"{text}\" is not an http(s) URL");
-            return null;
-        }
-        if (url.Query.Length > 0 || url.UserInfo.Length > 0)
-        {
-            api.Error("url", "must not carry credentials or a query (the token goes in 'token' and is sent as an Authorization header)");
-            return null;
-        }
+        if (ParseServerUrl(api, text) is not { } url) return null;
         if (url.AbsolutePath.Contains("/api/", StringComparison.Ordinal))
         {
             api.Error("url", $"must be Authentik's root URL, not an API path (found {url.AbsolutePath}); the bridge adds /api/v3/...");

@@ -138,11 +138,9 @@ public static partial class ConfigLoader
         return false;
     }
 
-    private static Uri? ReadDestinationUrl(YamlSection section)
+    /// <summary>The <c>url</c> of a server the bridge calls with a token: http(s), with no credentials or query in it.</summary>
+    private static Uri? ParseServerUrl(YamlSection section, string text)
     {
-        var text = section.Text("url");
-        // An empty url (e.g. "${NTFY_URL:-}" with nothing set) means dry-run, like an absent one.
-        if (string.IsNullOrWhiteSpace(text)) return null;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
             section.Error("url", $"\"{text}\" is not an http(s) URL");
@@ -153,6 +151,15 @@ public static partial class ConfigLoader
             section.Error("url", "must not carry credentials or a query (put the token in 'token'; it is sent as an Authorization header)");
             return null;
         }
+        return url;
+    }
+
+    private static Uri? ReadDestinationUrl(YamlSection section)
+    {
+        var text = section.Text("url");
+        // An empty url (e.g. "${NTFY_URL:-}" with nothing set) means dry-run, like an absent one.
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (ParseServerUrl(section, text) is not { } url) return null;
         // JSON publishing goes to the server root; posting JSON to /<topic> publishes the raw JSON text instead.
         if (url.AbsolutePath != "/")
         {
