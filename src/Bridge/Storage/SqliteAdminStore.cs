@@ -152,8 +152,9 @@ internal sealed class SqliteAdminStore(SqliteStore store) : IAdminStore
         var where = new List<string> { "1 = 1" };
         if (filter.Status is { } status)
         {
-            where.Add("m.status = $fstatus");
-            q.Parameters.AddWithValue("$fstatus", (int)status);
+            // A literal, not a parameter: only then can SQLite use the partial indexes that hold one status (schema 6:
+            // messages_dead for dead letters, those on status = 0 for pending messages).
+            where.Add(FormattableString.Invariant($"m.status = {(int)status}"));
         }
         if (filter.Destination is { } destination)
         {

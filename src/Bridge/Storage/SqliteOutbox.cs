@@ -69,8 +69,9 @@ internal sealed class SqliteOutbox(SqliteStore store, SqliteLeases leases) : IOu
     private int Settle(SqliteConnection c, SqliteTransaction tx, IReadOnlyList<Settlement> settlements)
     {
         var insert = Prepared(c, tx, """
-            INSERT INTO attempts (message_id, at, outcome, http_status, ntfy_code, detail, duration_ms)
-            VALUES ($m, $at, $outcome, $http, $code, $detail, $ms)
+            -- Numbered within its message (schema 6), after every attempt it had.
+            INSERT INTO attempts (message_id, id, at, outcome, http_status, ntfy_code, detail, duration_ms)
+            VALUES ($m, (SELECT COALESCE(MAX(id), 0) + 1 FROM attempts WHERE message_id = $m), $at, $outcome, $http, $code, $detail, $ms)
             """);
         var im = insert.Parameters.Add("$m", SqliteType.Integer);
         var at = insert.Parameters.Add("$at", SqliteType.Integer);

@@ -112,6 +112,39 @@ public sealed class SqliteStoreTests
     }
 
     [Fact]
+    public async Task AVersion5FileKeepsItsAttemptsInOrderAndItsDeadLettersFindable()
+    {
+        using var directory = new TempDirectory();
+        var path = Path.Combine(directory.Path, "bridge.db");
+        SqliteFile.Execute(path, "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL);"
+            + string.Concat(SqliteMigrations.Steps.Take(5)) + """
+            INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0), (4, 0), (5, 0);
+            INSERT INTO events (event_id, source, status, received_at, dedupe_key, matched, rules_to_run)
+                VALUES ('e', 'authentik', 1, 0, 'k', ',r,', '["r"]');
+            INSERT INTO event_data (seq, body, event_json, verdicts) VALUES (1, X'7B7D', X'7B7D', '[]');
+            INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, attempts, next_attempt_at, created_at, updated_at, dead_reason)
+                VALUES (1, 'r', 0, 'ntfy', 't', X'7B7D', 2, 2, 0, 0, 0, 'gave up'), (1, 'r', 1, 'ntfy', 't', X'7B7D', 1, 1, 0, 0, 0, NULL);
+            INSERT INTO attempts (id, message_id, at, outcome, http_status, detail, duration_ms)
+                VALUES (7, 1, 5, 'failed', 503, 'first', 7), (8, 2, 6, 'delivered', 200, 'other', 7), (9, 1, 8, 'failed', 503, 'second', 7);
+            """);
+
+        await using var store = SqliteStore.Open(path, TimeProvider.System, NullLogger<SqliteStore>.Instance);
+
+        Assert.Equal(0L, SqliteFile.Count(path, "sqlite_schema", "name IN ('messages_status', 'attempts_message')"));
+        Assert.Equal(["first", "second"], (await store.Admin.GetAttemptsAsync(1, CancellationToken.None)).Select(a => a.Detail));
+        var dead = Assert.Single((await store.Admin.ListMessagesAsync(new MessageFilter(Status: MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
+        Assert.Equal(1L, dead.Id);
+        Assert.Equal(1, await store.Admin.ReplayAsync(new MessageFilter(), DateTimeOffset.UtcNow, CancellationToken.None));
+        // The replayed message's next attempt is numbered after its migrated ones.
+        var claimed = Assert.Single(await store.Outbox.ClaimAsync("ntfy", ClaimOrder.BySequence, DateTimeOffset.UtcNow, 10, TimeSpan.FromMinutes(1), CancellationToken.None));
+        var now = DateTimeOffset.UtcNow;
+        Assert.Equal(1, await store.Outbox.SettleAsync([new Settlement(claimed, new AttemptRecord(1, now, "delivered", 200, null, "third", TimeSpan.Zero),
+            new MessageUpdate(MessageStatus.Delivered, 1, now, null, null))], CancellationToken.None));
+        Assert.Equal(["first", "second", "third"], (await store.Admin.GetAttemptsAsync(1, CancellationToken.None)).Select(a => a.Detail));
+        Assert.Equal(10L, SqliteFile.Scalar(path, "SELECT id FROM attempts WHERE detail = 'third'"));
+    }
+
+    [Fact]
     public async Task AFileFromANewerBridgeIsRefusedWithTheReason()
     {
         await using var kit = await StoreTestKit.OpenAsync();
