@@ -16,7 +16,7 @@ start_bridge() {
   {
     echo "server:"
     echo "  urls: http://127.0.0.1:$port"
-    echo "  limits: { per_client: none, max_in_flight: 1024 }"
+    echo "  limits: { per_client: none, max_connections_per_client: 1024, max_in_flight: 1024 }"
     echo "mappings_dir: \"$repo/mappings\""
     echo "storage: { path: \"$dir/data/bridge.db\" }"
     awk '/^[^ #]/ { skip = ($0 ~ /^(server|mappings_dir|storage):/) } !skip' samples/bridge.yaml

@@ -44,7 +44,7 @@ internal sealed class BridgeContender(string binary, string repository) : Conten
         config.AppendLine("# bench/run: samples/bridge.yaml with the bench's address, store and ingest limits.");
         config.AppendLine("server:");
         config.AppendLine($"  urls: {url}");
-        config.AppendLine("  limits: { per_client: none, max_in_flight: 1024 }");
+        config.AppendLine("  limits: { per_client: none, max_connections_per_client: 1024, max_in_flight: 1024 }");
         config.AppendLine($"mappings_dir: \"{Path.Combine(repository, "mappings")}\"");
         config.AppendLine($"storage: {{ path: \"{Path.Combine(scratch, "data", "bridge.db")}\" }}");
         var skipping = false;
