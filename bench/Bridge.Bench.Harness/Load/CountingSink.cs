@@ -32,7 +32,7 @@ internal sealed class CountingSink : IAsyncDisposable
 
     public static async Task<CountingSink> StartAsync(int port)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = Baselines.MinimalHost.CreateBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();

@@ -9,13 +9,14 @@ namespace Bridge.Dashboard;
 /// </summary>
 public sealed class SecretMaskingMiddleware(RequestDelegate next, LiveRuntime live)
 {
-    public async Task InvokeAsync(HttpContext http)
+    // Not async itself: every other request (each hook) passes straight through, without a state machine of its own.
+    public Task InvokeAsync(HttpContext http) =>
+        !http.Request.Path.StartsWithSegments("/admin") || http.Request.Path.StartsWithSegments(DashboardEndpoints.StreamPath)
+            ? next(http)
+            : MaskAsync(http);
+
+    private async Task MaskAsync(HttpContext http)
     {
-        if (!http.Request.Path.StartsWithSegments("/admin") || http.Request.Path.StartsWithSegments(DashboardEndpoints.StreamPath))
-        {
-            await next(http);
-            return;
-        }
         var original = http.Response.Body;
         using var buffer = new MemoryStream();
         http.Response.Body = buffer;

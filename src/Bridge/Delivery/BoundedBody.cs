@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Bridge.Delivery;
 
 /// <summary>What <see cref="BoundedBody.ReadAsync"/> read of an answer.</summary>
@@ -19,19 +21,27 @@ public static class BoundedBody
         ArgumentNullException.ThrowIfNull(response);
         using var deadline = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
-        // One byte more than the bound, to tell "exactly the bound" from "more".
-        var buffer = new byte[maxBytes + 1];
+        // One byte more than the bound, to tell "exactly the bound" from "more". Pooled: the bound is far larger than the
+        // usual answer (ntfy's is a few hundred bytes), and a fresh one per delivery was most of what a send allocated.
+        var wanted = maxBytes + 1;
+        var buffer = ArrayPool<byte>.Shared.Rent(wanted);
         var length = 0;
         try
         {
-            await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
-            int read;
-            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), linked.Token)) > 0) length += read;
+            await using (var stream = await response.Content.ReadAsStreamAsync(linked.Token))
+            {
+                int read;
+                while (length < wanted && (read = await stream.ReadAsync(buffer.AsMemory(length, wanted - length), linked.Token)) > 0) length += read;
+            }
+            return new BoundedAnswer(buffer.AsSpan(0, Math.Min(length, maxBytes)).ToArray(), length > maxBytes, null);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
         {
             return new BoundedAnswer(ReadOnlyMemory<byte>.Empty, false, e.Message);
         }
-        return length > maxBytes ? new BoundedAnswer(buffer.AsMemory(0, maxBytes), true, null) : new BoundedAnswer(buffer.AsMemory(0, length), false, null);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

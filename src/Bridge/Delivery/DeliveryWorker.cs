@@ -192,7 +192,7 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
         }
 
         var decision = DeliveryDecision.Decide(outcome, m.Attempts, m.CreatedAt, destination.Retry, probe, now, Random.Shared.NextDouble());
-        Record(decision, destination, health, now);
+        Record(decision, destination, health, probe, now);
         // The slot is free once ntfy answered: the next send need not wait for this attempt's commit (an fsync). The lease
         // holds until the settlement commits, so no claim meanwhile hands out this message, nor (the outbox's rule) a
         // later one with its sequence_id; the wake after the settlement lets those go.
@@ -216,7 +216,7 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
         senders.SendAsync(destination, new OutboundMessage(m.Id, m.EventId, m.Rule, m.Destination, m.Body!), _sendCancellation.Token);
 
     /// <summary>The destination's side of an answer: health bookkeeping, and a log line when its state changes.</summary>
-    private void Record(DeliveryDecision decision, DestinationConfig destination, DestinationHealth health, DateTimeOffset now)
+    private void Record(DeliveryDecision decision, DestinationConfig destination, DestinationHealth health, bool probe, DateTimeOffset now)
     {
         switch (decision.Health)
         {
@@ -224,7 +224,7 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
                 if (decision.Update.Status == MessageStatus.Delivered) log.LogWarning("Destination {Destination} works again; delivering what waited", destination.Name);
                 else log.LogWarning("Destination {Destination} answers again", destination.Name);
                 break;
-            case HealthSignal.Failed when health.Failed(now, destination.Retry, decision.Error!, decision.Hold):
+            case HealthSignal.Failed when health.Failed(now, destination.Retry, decision.Error!, decision.Hold, probe):
                 log.LogError("Destination {Destination} failed {Count} times in a row ({Reason}); sending one probe at a time until it answers",
                     destination.Name, DestinationHealth.TripAfter, decision.Error);
                 break;

@@ -95,8 +95,9 @@ public sealed class DestinationHealth(string name)
     }
 
     /// <summary>A transient failure (connection, timeout, 408, 5xx).</summary>
+    /// <param name="probe">The send was the probe of a tripped or paused destination, not one started before it was.</param>
     /// <returns>Whether this failure tripped the destination.</returns>
-    public bool Failed(DateTimeOffset now, RetryConfig retry, string reason, TimeSpan hold)
+    public bool Failed(DateTimeOffset now, RetryConfig retry, string reason, TimeSpan hold, bool probe)
     {
         lock (_gate)
         {
@@ -104,6 +105,9 @@ public sealed class DestinationHealth(string name)
             Hold(now, hold);
             _failures++;
             if (Mode == DestinationMode.Healthy && _failures < TripAfter) return false;
+            // A send under way when the destination tripped or paused says nothing about its probe: it neither moves the
+            // probe (a pause's would come sooner than ntfy's login refill allows) nor replaces why it was paused.
+            if (Mode != DestinationMode.Healthy && !probe) return false;
             var tripped = Mode == DestinationMode.Healthy;
             if (tripped)
             {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
 
@@ -40,6 +41,62 @@ internal static class BodyText
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// Whether a parsed body has a value <see cref="CheckValues"/> refuses, found by walking the parsed elements instead
+    /// of reading the text again; <see cref="CheckValues"/> then names it.
+    /// </summary>
+    public static bool HasUnusableValue(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var p in element.EnumerateObject())
+                {
+                    if (JsonMarshal.GetRawUtf8PropertyName(p).Contains((byte)'\\') && !NameDecodes(p)) return true;
+                    if (HasUnusableValue(p.Value)) return true;
+                }
+                return false;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (HasUnusableValue(item)) return true;
+                }
+                return false;
+            case JsonValueKind.String:
+                return JsonMarshal.GetRawUtf8Value(element).Contains((byte)'\\') && !Decodes(element);
+            case JsonValueKind.Number:
+                return !element.TryGetDouble(out var number) || !double.IsFinite(number);
+            default:
+                return false;
+        }
+    }
+
+    private static bool NameDecodes(JsonProperty property)
+    {
+        try
+        {
+            _ = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static bool Decodes(JsonElement value)
+    {
+        try
+        {
+            _ = value.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static bool Decodes(ref Utf8JsonReader reader)

@@ -9,15 +9,8 @@ namespace Bridge.Events;
 public static class EventJson
 {
     /// <param name="includeRaw">False leaves out <c>raw</c>, for displays where the payload is already on screen.</param>
-    public static byte[] ToUtf8(BridgeEvent e, bool indented = false, bool includeRaw = true)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
-        {
-            Write(w, e, includeRaw);
-        }
-        return buffer.ToArray();
-    }
+    public static byte[] ToUtf8(BridgeEvent e, bool indented = false, bool includeRaw = true) =>
+        JsonBytes.Write((e, includeRaw), static (w, s) => Write(w, s.e, s.includeRaw), new JsonWriterOptions { Indented = indented });
 
     public static void Write(Utf8JsonWriter w, BridgeEvent e, bool includeRaw = true)
     {

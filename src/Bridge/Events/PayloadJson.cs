@@ -19,13 +19,22 @@ public static class PayloadJson
         JsonDocument document;
         try
         {
-            if (BodyText.CheckValues(body.Span, maxDepth) is { } value) return (null, value);
             document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = maxDepth, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
-            // The parser's message names the position and the offending token only, never the body.
-            return (null, new BodyProblem(400, "Body is not JSON", $"the body is not valid JSON: {e.Message}"));
+            return (null, Refusal(body.Span, maxDepth, e));
+        }
+        catch (InvalidOperationException)
+        {
+            // The parser's duplicate check decodes every property name, and throws on a \u escape that is no character.
+            return (null, Refusal(body.Span, maxDepth, null));
+        }
+        // One walk of what the parser built, not a second pass over the text: the usual body has nothing to report.
+        if (BodyText.HasUnusableValue(document.RootElement))
+        {
+            document.Dispose();
+            return (null, Refusal(body.Span, maxDepth, null));
         }
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
@@ -34,6 +43,30 @@ public static class PayloadJson
             return (null, new BodyProblem(400, "Body is not a JSON object", $"the body must be a JSON object, not {(kind == "array" ? "an" : "a")} {kind}"));
         }
         return (document, null);
+    }
+
+    /// <summary>
+    /// Why a body the parser refused (or whose values it let through but the bridge cannot use) is refused: the reader's
+    /// one pass over its tokens says what comes first, a bad value before a syntax error included, at its byte.
+    /// </summary>
+    /// <param name="parserError">The parser's error; null when it took the body.</param>
+    private static BodyProblem Refusal(ReadOnlySpan<byte> body, int maxDepth, JsonException? parserError)
+    {
+        JsonException? error;
+        try
+        {
+            if (BodyText.CheckValues(body, maxDepth) is { } value) return value;
+            // Only the parser refuses a property named twice, which the reader does not look for.
+            error = parserError;
+        }
+        catch (JsonException e)
+        {
+            error = e;
+        }
+        // The parser's message names the position and the offending token only, never the body.
+        return error is null
+            ? throw new InvalidOperationException("the body has an unusable value the reader does not find")
+            : new BodyProblem(400, "Body is not JSON", $"the body is not valid JSON: {error.Message}");
     }
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];

@@ -20,9 +20,17 @@ public static class BridgeHost
     /// <summary>Where the OpenAPI description of the hook, admin and probe endpoints is served (<c>{documentName}</c> is <c>v1</c>).</summary>
     public const string OpenApiPath = "/openapi/{documentName}.json";
 
+    /// <summary>
+    /// The host's own settings files (appsettings.json, which the bridge does not read) are not watched for changes: that
+    /// watcher covers the content root (the config's folder) and every folder under it, so with the store there
+    /// (<c>data/bridge.db</c>, the default) each write to the store's log queued a file event for it to read and match.
+    /// The bridge watches its own files (<see cref="ConfigWatchers"/>).
+    /// </summary>
+    internal const string NoHostConfigWatch = "--hostBuilder:reloadConfigOnChange=false";
+
     public static WebApplication Build(BridgeRuntime runtime, HostSettings settings)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Config.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [NoHostConfigWatch], ContentRootPath = runtime.Config.BaseDirectory });
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -1,4 +1,5 @@
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 
@@ -30,11 +31,14 @@ public static class BridgeLogging
             .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .Enrich.FromLogContext();
-        // The console is written by one background thread: a request only queues its line.
+        // The console is written by one background loop in batches: a request only queues its line.
         if (Environment.GetEnvironmentVariable(FormatVariable) == "json")
-            return config.WriteTo.Async(a => a.Console(new CompactJsonFormatter()), BufferedLines, blockWhenFull: false, monitor: drops);
+            return config.WriteTo.Sink(Buffered(a => a.Console(new CompactJsonFormatter()), drops));
         return config
             .Enrich.With<ControlCharacterEscaper>()
-            .WriteTo.Async(a => a.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"), BufferedLines, blockWhenFull: false, monitor: drops);
+            .WriteTo.Sink(Buffered(a => a.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"), drops));
     }
+
+    private static BufferedLogSink Buffered(Action<LoggerSinkConfiguration> console, LogDrops drops) =>
+        new(LoggerSinkConfiguration.CreateSink(console), BufferedLines, drops);
 }

@@ -1,21 +1,18 @@
-using Serilog.Sinks.Async;
-
 namespace Bridge.Hosting;
 
 /// <summary>
-/// Counts the log lines the bounded console buffer dropped because the console could not keep up. Requests never wait
-/// for the log; under overload lines go, events never do. The count is logged once a minute while it grows.
+/// Counts the log lines the bounded console buffer (<see cref="BufferedLogSink"/>) dropped because the console could not
+/// keep up. Requests never wait for the log; under overload lines go, events never do. The count is logged once a
+/// minute while it grows.
 /// </summary>
-public sealed class LogDrops : IAsyncLogEventSinkMonitor
+public sealed class LogDrops
 {
-    private IAsyncLogEventSinkInspector? _inspector;
+    private long _dropped;
 
     /// <summary>Lines dropped since the start.</summary>
-    public long Dropped => _inspector?.DroppedMessagesCount ?? 0;
+    public long Dropped => Interlocked.Read(ref _dropped);
 
-    public void StartMonitoring(IAsyncLogEventSinkInspector inspector) => _inspector = inspector;
-
-    public void StopMonitoring(IAsyncLogEventSinkInspector inspector) => _inspector = null;
+    internal void Count() => Interlocked.Increment(ref _dropped);
 }
 
 /// <summary>Says in the log, once a minute and at shutdown, how many lines the console buffer dropped since it last said so.</summary>

@@ -19,7 +19,9 @@ public static class HookBodyReader
         // The server's own limit is the start-up value; this request's source may allow less or, after a reload, more.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes + 1L;
 
-        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is > 0 and var n ? (int)n : 4096);
+        // A declared length sizes the buffer once: one byte over it, so the read that finds the end needs no more room.
+        var declared = request.ContentLength is > 0 and var n ? (int)n : 0;
+        var buffer = new ArrayBufferWriter<byte>(declared > 0 ? declared + 1 : 4096);
         var stream = request.Body;
         using var deadline = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
@@ -27,7 +29,7 @@ public static class HookBodyReader
         {
             while (true)
             {
-                var memory = buffer.GetMemory(4096);
+                var memory = buffer.GetMemory(declared > 0 ? 1 : 4096);
                 var read = await stream.ReadAsync(memory, linked.Token);
                 if (read == 0) break;
                 buffer.Advance(read);

@@ -24,8 +24,8 @@ internal static class EventValues
     public static JsValue Event(Engine engine, BridgeEvent e) => JsObject.Create(engine, EventLayout,
     [
         Text(e.Id), Text(e.Source), Text(e.Action), Text(e.Severity), Text(e.App), Text(e.Model), Text(e.ClientIp),
-        User(engine, e.User), User(engine, e.Recipient), e.Context is { } context ? Json(engine, context) : JsValue.Null,
-        Text(e.Summary), Text(e.Created), Json(engine, e.Raw),
+        User(engine, e.User), User(engine, e.Recipient), e.Context is { } context ? LazyJsonObject.From(engine, context) : JsValue.Null,
+        Text(e.Summary), Text(e.Created), LazyJsonObject.From(engine, e.Raw),
     ]);
 
     /// <param name="now">The run's instant, written as Date.prototype.toISOString writes it, so <c>new Date(ctx.now)</c> round-trips.</param>
@@ -43,33 +43,5 @@ internal static class EventValues
         var groups = new JsValue[user.Groups.Count];
         for (var i = 0; i < groups.Length; i++) groups[i] = JsString.Create(user.Groups[i]);
         return JsObject.Create(engine, UserLayout, [Text(user.Pk), Text(user.Username), Text(user.Email), new JsArray(engine, groups)]);
-    }
-
-    /// <summary>What <c>JSON.parse</c> makes of the element's text. Its depth was bounded when the body was accepted.</summary>
-    private static JsValue Json(Engine engine, JsonElement element)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                var entries = new List<KeyValuePair<string, JsValue>>();
-                foreach (var p in element.EnumerateObject()) entries.Add(new(p.Name, Json(engine, p.Value)));
-                // Own data properties in the order given, as JSON.parse defines them: a "__proto__" key is a key.
-                return JsObject.CreateFromEntries(engine, entries);
-            case JsonValueKind.Array:
-                var items = new JsValue[element.GetArrayLength()];
-                var i = 0;
-                foreach (var item in element.EnumerateArray()) items[i++] = Json(engine, item);
-                return new JsArray(engine, items);
-            case JsonValueKind.String:
-                return JsString.Create(element.GetString()!);
-            case JsonValueKind.Number:
-                return JsNumber.Create(element.GetDouble());
-            case JsonValueKind.True:
-                return JsBoolean.True;
-            case JsonValueKind.False:
-                return JsBoolean.False;
-            default:
-                return JsValue.Null;
-        }
     }
 }

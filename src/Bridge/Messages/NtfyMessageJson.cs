@@ -13,11 +13,7 @@ public static class NtfyMessageJson
     public static byte[] ToUtf8(NtfyMessage message, bool indented = false)
     {
         ArgumentNullException.ThrowIfNull(message);
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            JsonSerializer.Serialize(w, message, NtfyJsonContext.Default.NtfyMessage);
-        }
-        return buffer.ToArray();
+        return Events.JsonBytes.Write(message, static (w, m) => JsonSerializer.Serialize(w, m, NtfyJsonContext.Default.NtfyMessage),
+            new JsonWriterOptions { Indented = indented, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Bridge.Rules;
 using Microsoft.Data.Sqlite;
@@ -239,23 +238,18 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
                 Events.EventJson.ToUtf8(e.Event, includeRaw: false));
         }
 
-        private static string VerdictJson(IReadOnlyList<RuleVerdict> verdicts)
+        private static string VerdictJson(IReadOnlyList<RuleVerdict> verdicts) => Events.JsonBytes.WriteText(verdicts, static (w, verdicts) =>
         {
-            using var buffer = new MemoryStream();
-            using (var w = new Utf8JsonWriter(buffer))
+            w.WriteStartArray();
+            foreach (var v in verdicts)
             {
-                w.WriteStartArray();
-                foreach (var v in verdicts)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("rule", v.Rule);
-                    w.WriteBoolean("matched", v.Matched);
-                    if (v.Reason is not null) w.WriteString("reason", v.Reason);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                w.WriteStartObject();
+                w.WriteString("rule", v.Rule);
+                w.WriteBoolean("matched", v.Matched);
+                if (v.Reason is not null) w.WriteString("reason", v.Reason);
+                w.WriteEndObject();
             }
-            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        }
+            w.WriteEndArray();
+        });
     }
 }

@@ -18,10 +18,10 @@ public sealed class DestinationHealthTests
         for (var i = 0; i < 4; i++)
         {
             health.Started();
-            Assert.False(health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero));
+            Assert.False(health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: false));
         }
         health.Started();
-        Assert.True(health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero));
+        Assert.True(health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: false));
 
         Assert.Equal(DestinationMode.Tripped, health.Mode);
         Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromSeconds(5)), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
@@ -44,7 +44,7 @@ public sealed class DestinationHealthTests
             waits.Add(wait);
             _time.Advance(wait);
             health.Started();
-            health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero);
+            health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: true);
         }
 
         Assert.Equal([5, 30, 120, 300, 300, 300], waits.Select(w => (int)w.TotalSeconds));
@@ -77,11 +77,25 @@ public sealed class DestinationHealthTests
     }
 
     [Fact]
+    public void AFailureOfASendUnderWayWhenTheTokenWasRefusedLeavesThePauseAndItsProbeAsTheyWere()
+    {
+        var health = new DestinationHealth("ntfy");
+        health.Started();
+        health.Started();
+        health.Refused(_time.GetUtcNow(), Ntfy, "HTTP 401, code 40101: unauthorized", TimeSpan.Zero);
+
+        Assert.False(health.Failed(_time.GetUtcNow(), Ntfy.Retry, "no answer within 10 s", TimeSpan.Zero, probe: false));
+        Assert.Equal(DestinationMode.Paused, health.Mode);
+        Assert.Equal("HTTP 401, code 40101: unauthorized", health.Reason);
+        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
+    }
+
+    [Fact]
     public void A429HoldsTheDestinationEvenWhenHealthy()
     {
         var health = new DestinationHealth("ntfy");
         health.Started();
-        health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 429", RetrySchedule.Hold(429, null));
+        health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 429", RetrySchedule.Hold(429, null), probe: false);
 
         Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
         _time.Advance(TimeSpan.FromMinutes(1));
@@ -94,7 +108,7 @@ public sealed class DestinationHealthTests
         for (var i = 0; i < DestinationHealth.TripAfter; i++)
         {
             health.Started();
-            health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero);
+            health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: false);
         }
         return health;
     }

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Pipeline;
 using Bridge.Storage;
@@ -187,6 +189,41 @@ public sealed class ScheduleEndToEndTests
 
         Assert.Equal(3, (await ntfy.WaitForMessagesAsync(3)).Count);
         Assert.All(ntfy.Published, m => Assert.Equal("Bearer " + ntfy.Token, m.Authorization));
+    }
+
+    [Fact]
+    public async Task ASendUnderWayWhenTheTokenIsRefusedThatThenFailsLeavesThePauseAndItsProbeAMinuteOn()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.AdminLogin, ntfy, options: new TestHostOptions(Time: time));
+        // The first message's send is still under way when the second's 401 pauses the destination; then it fails too.
+        var first = ntfy.HoldNext();
+        ntfy.FailNext(401, error: "unauthorized");
+        ntfy.FailNext(503);
+
+        await bridge.PostHookAsync("authentik", Login(0));
+        await first.Arrived;
+        await bridge.PostHookAsync("authentik", Login(1));
+        await bridge.Logs.WaitForMessageAsync("PAUSED destination");
+        first.Release();
+        await bridge.Logs.WaitForMessageAsync("HTTP 503");
+
+        // Still paused for the refusal, its probe a minute after it (ntfy refills failed logins one a minute), not sooner.
+        var destination = (await bridge.Client.GetFromJsonAsync<JsonElement>("/api/status")).GetProperty("destinations")[0];
+        Assert.Equal("paused", destination.GetProperty("health").GetString());
+        Assert.Contains("40101", destination.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromMinutes(1), destination.GetProperty("next_try").GetDateTimeOffset());
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, (await ntfy.WaitForMessagesAsync(2)).Count);
+        Assert.Equal(4, ntfy.Requests);
+    }
+
+    private static byte[] Login(int n)
+    {
+        var node = JsonNode.Parse(AdminLogin)!;
+        node["event"]!["pk"] = $"{n:x32}";
+        return Encoding.UTF8.GetBytes(node.ToJsonString());
     }
 
     [Fact]

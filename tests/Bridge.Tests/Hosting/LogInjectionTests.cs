@@ -5,7 +5,6 @@ using Bridge.Hosting;
 using Bridge.Tests.EndToEnd;
 using Bridge.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
-using Serilog.Sinks.Async;
 
 namespace Bridge.Tests.Hosting;
 
@@ -54,29 +53,56 @@ public sealed class LogInjectionTests
     {
         var clock = new FakeTimeProvider();
         var drops = new LogDrops();
-        var inspector = new Inspector();
-        drops.StartMonitoring(inspector);
         var logs = new ListLogger();
         using var reporter = new LogDropReporter(drops, clock, logs);
         await reporter.StartAsync(CancellationToken.None);
 
-        inspector.DroppedMessagesCount = 5;
+        for (var i = 0; i < 5; i++) drops.Count();
         clock.Advance(LogDropReporter.Period);
         clock.Advance(LogDropReporter.Period);
-        inspector.DroppedMessagesCount = 7;
+        drops.Count();
+        drops.Count();
         await reporter.StopAsync(CancellationToken.None);
 
         Assert.Equal(["5 log lines were dropped because the console could not keep up (5 since start); no event or message was affected",
             "2 log lines were dropped because the console could not keep up (7 since start); no event or message was affected"], logs.Lines);
     }
 
-    private sealed class Inspector : IAsyncLogEventSinkInspector
+    [Fact]
+    public void AFullBufferDropsAndCountsLinesWithoutWaitingAndDisposingWritesTheRest()
     {
-        public int BufferSize => 10;
+        var console = new GatedSink();
+        var drops = new LogDrops();
+        var sink = new BufferedLogSink(console, capacity: 2, drops);
+        sink.Emit(Line("first"));
+        // The writer holds the first line (the console is stuck on it); two more fill the buffer, and two are dropped.
+        Assert.True(console.Entered.Wait(TimeSpan.FromSeconds(10)), "the writer never took the first line");
+        foreach (var text in new[] { "second", "third", "fourth", "fifth" }) sink.Emit(Line(text));
+        Assert.Equal(2, drops.Dropped);
 
-        public int Count => 0;
+        console.Release.Set();
+        sink.Dispose();
+        Assert.Equal(["first", "second", "third"], console.Written);
+    }
 
-        public long DroppedMessagesCount { get; set; }
+    private static Serilog.Events.LogEvent Line(string text) =>
+        new(DateTimeOffset.UnixEpoch, Serilog.Events.LogEventLevel.Information, null, new Serilog.Parsing.MessageTemplateParser().Parse(text), []);
+
+    /// <summary>A console that blocks on its first line until released.</summary>
+    private sealed class GatedSink : Serilog.Core.ILogEventSink
+    {
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public List<string> Written { get; } = [];
+
+        public void Emit(Serilog.Events.LogEvent logEvent)
+        {
+            Entered.Set();
+            Release.Wait(TimeSpan.FromSeconds(10));
+            Written.Add(logEvent.MessageTemplate.Text);
+        }
     }
 
     private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<LogDropReporter>

@@ -55,6 +55,36 @@ public sealed class MappingRunnerTests : IDisposable
         Assert.Equal(expected, message.Message);
     }
 
+    // The body's objects are filled in the first time a script looks at them (LazyJsonObject): whatever that first look
+    // is, the object must answer as the one JSON.parse makes, and so must every look after it.
+    [Theory]
+    [InlineData("Object.keys(o).join() + Object.keys(o.a).join()")]
+    [InlineData("('b' in o) + ',' + ('zz' in o) + ',' + ('0' in o.a)")]
+    [InlineData("o.hasOwnProperty('__proto__') + ',' + Object.hasOwn(o.a, 'z')")]
+    [InlineData("JSON.stringify(Object.getOwnPropertyDescriptor(o, 'b')) + JSON.stringify(Object.getOwnPropertyNames(o))")]
+    [InlineData("(o.x = 1, o.b = 2, Object.keys(o).join() + JSON.stringify(o))")]
+    [InlineData("(delete o.b, delete o.nope, JSON.stringify(o))")]
+    [InlineData("(Object.defineProperty(o, 'n', { value: 3, enumerable: true }), JSON.stringify(o))")]
+    [InlineData("(Object.freeze(o.a), Object.isFrozen(o.a) + ',' + Object.isExtensible(o) + JSON.stringify(o))")]
+    [InlineData("(Object.preventExtensions(o), Object.isExtensible(o) + JSON.stringify(o))")]
+    [InlineData("JSON.stringify({ ...o }) + JSON.stringify(Object.assign({}, o.a))")]
+    [InlineData("(() => { const k = []; for (const p in o) k.push(p); return k.join(); })()")]
+    [InlineData("JSON.stringify(Object.entries(o)) + JSON.stringify(Object.values(o.a))")]
+    [InlineData("(() => { const { b, ...rest } = o; return b + JSON.stringify(rest); })()")]
+    [InlineData("typeof o + Object.prototype.toString.call(o) + (Object.getPrototypeOf(o.a) === Object.prototype)")]
+    [InlineData("JSON.stringify(o['1']) + o['1'].length + JSON.stringify(o.a.z)")]
+    [InlineData("JSON.stringify(o.__proto__) + ({}).polluted")]
+    public void TheBodyAnswersAsJsonParseMakesItWhateverTouchesItFirst(string expression)
+    {
+        const string body = """{"b":1.50,"1":[true,null,{"deep":{"x":1}},"é"],"__proto__":{"polluted":1},"a":{"0":"x","z":[]},"b":7}""";
+        var e = MappingTestKit.Login() with { Raw = JsonDocument.Parse(body).RootElement };
+        var outcome = _kit.Run($"function map(event) {{ const o = event.raw; return {{ message: String({expression}) }}; }}", e);
+        using var engine = new Jint.Engine(options => options.Strict = true);
+        var expected = engine.Evaluate($"(() => {{ const o = JSON.parse({JsonSerializer.Serialize(body)}); return String({expression}); }})()").ToString();
+        Assert.Empty(outcome.Errors);
+        Assert.Equal(expected, Assert.Single(outcome.Messages).Message);
+    }
+
     [Fact]
     public void NonAsciiTextSurvivesTheTripThroughTheEngine()
     {

@@ -35,13 +35,13 @@ public sealed class SandboxTests : IDisposable
     public void AMemoryLimitTooSmallForTheSandboxItselfIsALimitErrorNotACrash()
     {
         // The pooled sandbox's lockdown runs under the run's memory limit; below what it needs, every run says so.
-        var limits = MappingLimitsConfig.Default with { MemoryBytes = 1024 * 1024 };
+        var limits = MappingLimitsConfig.Default with { MemoryBytes = 64 * 1024 };
         var mapping = MappingCompiler.Compile("tiny.js", null, "function map() { return { title: 'x' }; }", MappingLimitsConfig.Default, out var error);
         Assert.Null(error);
         var outcome = new MappingRunner(limits).Run(mapping!, MappingTestKit.Login(), MappingTestKit.Ctx);
         var failure = Assert.Single(outcome.Errors);
         Assert.Equal(MappingError.Limit, failure.Kind);
-        Assert.StartsWith("memory: 1048576 bytes is less than the sandbox itself needs", failure.Message, StringComparison.Ordinal);
+        Assert.StartsWith("memory: 65536 bytes is less than the sandbox itself needs", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

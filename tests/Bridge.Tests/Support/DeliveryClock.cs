@@ -30,6 +30,23 @@ public static class DeliveryClock
         await next;
     }
 
+    /// <summary>
+    /// After a destination paused: waits until it works again (a send under way when it paused got through) or until the
+    /// worker is idle with no send under way and it still paused. True in the second case: then only its probe, due on the
+    /// clock, resumes it, and moving the clock can time out no send (a paused destination starts none but the probe).
+    /// </summary>
+    public static async Task<bool> PausedAndQuietAsync(BridgeTestHost bridge)
+    {
+        var paused = false;
+        // Called on each event in the order they were logged: what comes first after the pause decides.
+        var seen = await bridge.Logs.WaitForAsync(e =>
+        {
+            paused |= e.MessageTemplate.Text.StartsWith("PAUSED destination", StringComparison.Ordinal);
+            return paused && (IsResumed(e) || IsIdle(e) && InFlight(e) == 0);
+        });
+        return IsIdle(seen);
+    }
+
     /// <summary>Moves the clock by <paramref name="by"/>, then waits until the worker has acted on it and no send is under way.</summary>
     public static async Task AdvanceAndSettleAsync(BridgeTestHost bridge, FakeTimeProvider time, TimeSpan by)
     {
@@ -39,6 +56,10 @@ public static class DeliveryClock
     }
 
     private static int InFlight(LogEvent e) => (int)((ScalarValue)e.Properties["InFlight"]).Value!;
+
+    private static bool IsResumed(LogEvent e) =>
+        e.MessageTemplate.Text.StartsWith("Destination {Destination} works again", StringComparison.Ordinal)
+        || e.MessageTemplate.Text.StartsWith("Destination {Destination} answers again", StringComparison.Ordinal);
 
     private static bool IsIdle(LogEvent e) => e.MessageTemplate.Text.StartsWith("Delivery idle until", StringComparison.Ordinal);
 

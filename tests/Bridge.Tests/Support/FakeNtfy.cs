@@ -39,6 +39,7 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     private readonly Channel<PublishedMessage> _published = Channel.CreateUnbounded<PublishedMessage>();
     private readonly ConcurrentBag<PublishedMessage> _all = [];
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _closed = new();
+    private readonly ConcurrentQueue<HeldRequest> _holds = new();
     private int _requests;
 
     private FakeNtfy(WebApplication app, string? token)
@@ -75,6 +76,17 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     {
         _gateAt = inFlight;
         _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>
+    /// Holds the next request unanswered until the test releases it; the requests after it are answered meanwhile (and
+    /// take the scripted answers first): shows what a send still under way meets when the others' answers came back.
+    /// </summary>
+    public HeldRequest HoldNext()
+    {
+        var held = new HeldRequest();
+        _holds.Enqueue(held);
+        return held;
     }
 
     /// <param name="certificate">Serve HTTPS with this certificate (and its private key) instead of plain HTTP.</param>
@@ -152,6 +164,7 @@ public sealed partial class FakeNtfy : IAsyncDisposable
                 if (concurrent >= _gateAt) gate.TrySetResult();
                 await gate.Task.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(static _ => { }, TaskScheduler.Default);
             }
+            if (_holds.TryDequeue(out var held)) await held.HoldAsync();
             await HandleOneAsync(http);
         }
         finally
@@ -273,4 +286,22 @@ public sealed partial class FakeNtfy : IAsyncDisposable
 
     [GeneratedRegex("^[-_A-Za-z0-9]{1,64}$")]
     private static partial Regex TopicPattern();
+
+    /// <summary>A request <see cref="HoldNext"/> keeps unanswered: <see cref="Arrived"/> once it is in, answered after <see cref="Release"/>.</summary>
+    public sealed class HeldRequest
+    {
+        private readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Arrived => _arrived.Task;
+
+        public void Release() => _released.TrySetResult();
+
+        internal async Task HoldAsync()
+        {
+            _arrived.TrySetResult();
+            // Bounded, so a test that fails before releasing it does not leave the request hanging.
+            await _released.Task.WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+    }
 }
