@@ -100,7 +100,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
         insert.Parameters.AddWithValue("$run", WriteList(toRun));
         insert.Parameters.AddWithValue("$processed", toRun.Count == 0 ? now : DBNull.Value);
         var eventSeq = (long)insert.ExecuteScalar()!;
-        InsertEventData(c, tx, eventSeq, row.Packed);
+        InsertEventData(c, tx, eventSeq, row.Body, row.EventJson, row.VerdictsJson);
 
         if (row.DedupeWindowMs > 0)
         {
@@ -221,13 +221,10 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
         }
     }
 
-    /// <summary>An event flattened to the columns it is stored in, computed (and packed) before it joins the writer's queue.</summary>
+    /// <summary>An event flattened to the columns it is stored in, computed before it joins the writer's queue.</summary>
     internal sealed record EventRow(string EventId, string Source, string? Action, long ReceivedAt, string DedupeKey, long DedupeWindowMs,
         IReadOnlyList<string> Matched, string VerdictsJson, byte[] Body, byte[] EventJson)
     {
-        /// <summary>Body, event JSON and verdicts as <c>event_data</c> keeps them.</summary>
-        public byte[] Packed { get; } = EventDataPack.Pack(Body, EventJson, VerdictsJson);
-
         public static EventRow From(NewEvent e)
         {
             var matched = new List<string>();

@@ -34,7 +34,7 @@ internal sealed class SqliteGroupWaits(SqliteStore store) : IGroupWaits
                 insert.Parameters.AddWithValue("$key", row.DedupeKey);
                 insert.Parameters.AddWithValue("$reason", reason);
                 var seq = (long)insert.ExecuteScalar()!;
-                InsertEventData(c, tx, seq, row.Packed);
+                InsertEventData(c, tx, seq, row.Body, row.EventJson, "[]");
                 return new AcceptResult(AcceptStatus.Accepted, seq, []);
             });
         }
@@ -61,12 +61,12 @@ internal sealed class SqliteGroupWaits(SqliteStore store) : IGroupWaits
         store.ReadAsync<IReadOnlyList<WaitingEvent>>((c, tx) =>
         {
             using var q = Command(c, tx, $"""
-                SELECT seq, event_id, source, received_at, dedupe_key, data, groups_wait, groups_retry_at, groups_attempts FROM events_full
+                SELECT seq, event_id, source, received_at, dedupe_key, body, groups_wait, groups_retry_at, groups_attempts FROM events_full
                 WHERE status = {Waiting} AND groups_retry_at <= $now ORDER BY groups_retry_at, seq LIMIT $n
                 """);
             q.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             q.Parameters.AddWithValue("$n", limit);
-            return ReadAll(q, r => new WaitingEvent(r.GetInt64(0), r.GetString(1), r.GetString(2), FromMs(r.GetInt64(3)), r.GetString(4), EventDataPack.Unpack((byte[])r.GetValue(5)).Body,
+            return ReadAll(q, r => new WaitingEvent(r.GetInt64(0), r.GetString(1), r.GetString(2), FromMs(r.GetInt64(3)), r.GetString(4), (byte[])r.GetValue(5),
                 new GroupWait(r.GetString(6), FromMs(r.GetInt64(7)), r.GetInt32(8))));
         });
 
@@ -115,12 +115,9 @@ internal sealed class SqliteGroupWaits(SqliteStore store) : IGroupWaits
             update.Parameters.AddWithValue("$processed", toRun.Count == 0 ? judged.ReceivedAt.ToUnixTimeMilliseconds() : DBNull.Value);
             update.Parameters.AddWithValue("$s", seq);
             if (update.ExecuteNonQuery() == 0) return null;
-            // The body stays as it was received; the normalised event (now with its groups) and the verdicts are new.
-            using var read = Command(c, tx, "SELECT data FROM event_data WHERE seq = $s");
-            read.Parameters.AddWithValue("$s", seq);
-            var body = EventDataPack.Unpack((byte[])read.ExecuteScalar()!).Body;
-            using var data = Command(c, tx, "UPDATE event_data SET data = $data WHERE seq = $s");
-            data.Parameters.AddWithValue("$data", EventDataPack.Pack(body, row.EventJson, row.VerdictsJson));
+            using var data = Command(c, tx, "UPDATE event_data SET verdicts = $verdicts, event_json = $json WHERE seq = $s");
+            data.Parameters.AddWithValue("$verdicts", row.VerdictsJson);
+            data.Parameters.AddWithValue("$json", row.EventJson);
             data.Parameters.AddWithValue("$s", seq);
             data.ExecuteNonQuery();
             if (row.DedupeWindowMs > 0)

@@ -157,20 +157,6 @@ internal static class SqliteMigrations
         DROP TABLE attempts;
         ALTER TABLE attempts_new RENAME TO attempts;
         """,
-        // 7: an event's body, normalised JSON and verdicts packed into one compressed value (EventDataPack): about 4.1 KB
-        // became a leaf cell plus an overflow page per event, each written to the WAL and again by the checkpoint; packed,
-        // about 1 KB, several events share a leaf. Older rows are packed here by the SQL function EventDataPack registers.
-        $"""
-        CREATE TABLE event_data_packed (
-            seq  INTEGER PRIMARY KEY REFERENCES events (seq) ON DELETE CASCADE,
-            data BLOB    NOT NULL
-        );
-        INSERT INTO event_data_packed (seq, data) SELECT seq, {EventDataPack.SqlFunction}(body, event_json, verdicts) FROM event_data;
-        DROP VIEW events_full;
-        DROP TABLE event_data;
-        ALTER TABLE event_data_packed RENAME TO event_data;
-        CREATE VIEW events_full AS SELECT e.*, d.data FROM events e JOIN event_data d ON d.seq = e.seq;
-        """,
     ];
 
     public static int Latest => Steps.Count;
@@ -178,7 +164,6 @@ internal static class SqliteMigrations
     /// <returns>The version the file was at before.</returns>
     public static int Apply(SqliteConnection connection, TimeProvider time)
     {
-        EventDataPack.Register(connection);
         Execute(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)");
         var current = Current(connection);
         if (current > Latest)

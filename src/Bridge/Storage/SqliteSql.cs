@@ -9,34 +9,32 @@ namespace Bridge.Storage;
 internal static class SqliteSql
 {
     public const string EventColumns =
-        "seq, event_id, source, action, status, received_at, dedupe_key, data, rules_to_run, duplicates, processed_at, mapping_log, rules_left";
+        "seq, event_id, source, action, status, received_at, dedupe_key, body, event_json, verdicts, rules_to_run, duplicates, processed_at, mapping_log, rules_left";
 
     public const string MessageColumns =
         "m.id, m.event_seq, e.event_id, m.rule, m.idx, m.destination, m.topic, m.body, m.status, m.attempts, m.next_attempt_at, m.created_at, m.updated_at, m.last_error, m.dead_reason, e.dedupe_key";
 
-    /// <summary>
-    /// Writes an event's immutable part (migration 5: apart from its row, so that updates of the row stay small), packed
-    /// (<see cref="EventDataPack"/>, migration 7).
-    /// </summary>
-    public static void InsertEventData(SqliteConnection c, SqliteTransaction tx, long seq, byte[] packed)
+    /// <summary>Writes an event's immutable part (migration 5: apart from its row, so that updates of the row stay small).</summary>
+    public static void InsertEventData(SqliteConnection c, SqliteTransaction tx, long seq, byte[] body, byte[] eventJson, string verdicts)
     {
-        var insert = Prepared(c, tx, "INSERT INTO event_data (seq, data) VALUES ($s, $data)");
+        var insert = Prepared(c, tx, "INSERT INTO event_data (seq, body, event_json, verdicts) VALUES ($s, $body, $json, $verdicts)");
         insert.Parameters.AddWithValue("$s", seq);
-        insert.Parameters.AddWithValue("$data", packed);
+        insert.Parameters.AddWithValue("$body", body);
+        insert.Parameters.AddWithValue("$json", eventJson);
+        insert.Parameters.AddWithValue("$verdicts", verdicts);
         insert.ExecuteNonQuery();
     }
 
     public static StoredEvent ReadEvent(SqliteDataReader r)
     {
-        var rulesToRun = ReadList(r.GetString(8));
-        var (body, eventJson, verdicts) = EventDataPack.Unpack((byte[])r.GetValue(7));
+        var rulesToRun = ReadList(r.GetString(10));
         return new StoredEvent(
             r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), (EventStatus)r.GetInt32(4),
-            FromMs(r.GetInt64(5)), r.GetString(6), body, eventJson, verdicts, rulesToRun, r.GetInt32(9),
-            r.IsDBNull(10) ? null : FromMs(r.GetInt64(10)))
+            FromMs(r.GetInt64(5)), r.GetString(6), (byte[])r.GetValue(7), (byte[])r.GetValue(8), r.GetString(9), rulesToRun, r.GetInt32(11),
+            r.IsDBNull(12) ? null : FromMs(r.GetInt64(12)))
         {
-            MappingLog = r.IsDBNull(11) ? [] : JsonSerializer.Deserialize(r.GetString(11), StoreJson.Default.MappingRunLogs) ?? [],
-            RulesLeft = r.IsDBNull(12) ? rulesToRun : ReadList(r.GetString(12)),
+            MappingLog = r.IsDBNull(13) ? [] : JsonSerializer.Deserialize(r.GetString(13), StoreJson.Default.MappingRunLogs) ?? [],
+            RulesLeft = r.IsDBNull(14) ? rulesToRun : ReadList(r.GetString(14)),
         };
     }
 
