@@ -47,6 +47,7 @@ public static class BridgeHost
             // Last, so it sees the properties every other enricher added.
             lc.Enrich.With(new SecretRedactor(live));
         }, preserveStaticLogger: true);
+        CachingLoggerFactory.Wrap(builder.Services);
 
         var services = builder.Services;
         services.AddSingleton(settings.Time ?? TimeProvider.System);

@@ -19,15 +19,17 @@ public static class HookEndpoints
     public static RouteGroupBuilder MapHooks(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/hooks");
-        group.MapPost("/{source}", ReceiveAsync);
+        // One logger for the host's hooks, made here: the logger factory makes a new one (and its caches) on every call.
+        var log = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HookEndpoints).FullName!);
+        group.MapPost("/{source}", (string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, RefusalLog refusals,
+            GroupResolver groups, GroupWaitWorker lookups, IGroupWaits waits) => ReceiveAsync(source, http, live, gate, queue, time, log, refusals, groups, lookups, waits));
         return group;
     }
 
     private static async Task<Results<Accepted<HookAccepted>, ProblemHttpResult>> ReceiveAsync(
-        string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, ILoggerFactory loggers, RefusalLog refusals,
+        string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, ILogger log, RefusalLog refusals,
         GroupResolver groups, GroupWaitWorker lookups, IGroupWaits waits)
     {
-        var log = loggers.CreateLogger(typeof(HookEndpoints).FullName!);
         var runtime = live.Current;
         if (!runtime.Config.Sources.TryGetValue(source, out var sourceConfig))
             return Problem(404, "Unknown source", $"no source named '{source}' is configured");

@@ -8,5 +8,8 @@ namespace Bridge.Mappings;
 /// <param name="Logs">What <c>console.log</c>/<c>console.warn</c> printed during the run, in order.</param>
 public sealed record MappingOutcome(IReadOnlyList<NtfyMessage> Messages, IReadOnlyList<MappingError> Errors, IReadOnlyList<string> Logs)
 {
+    /// <summary>Each message's JSON body as normalised, in the order of <see cref="Messages"/>; empty when the runner kept none.</summary>
+    public IReadOnlyList<byte[]> Bodies { get; init; } = [];
+
     public bool Dropped => Messages.Count == 0 && Errors.Count == 0;
 }

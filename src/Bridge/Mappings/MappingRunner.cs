@@ -84,6 +84,7 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
     {
         var console = new MappingConsole();
         var messages = new List<NtfyMessage>();
+        var bodies = new List<byte[]>();
         var errors = new List<MappingError>();
         var now = ctx.Now ?? _time.GetUtcNow();
         MappingSandbox? sandbox = null;
@@ -111,7 +112,11 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
                 }
                 using var doc = JsonDocument.Parse(text);
                 var normalized = MessageNormalizer.Normalize(doc.RootElement, ctx.Topic);
-                if (normalized.Message is { } message) messages.Add(message);
+                if (normalized.Message is { } message)
+                {
+                    messages.Add(message);
+                    bodies.Add(normalized.Body!);
+                }
                 foreach (var f in normalized.Errors)
                 {
                     var field = f.Field.Length == 0 ? prefix : prefix.Length == 0 ? f.Field : $"{prefix}.{f.Field}";
@@ -124,12 +129,13 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
             failed = true;
             errors.Add(MappingFailures.From(mapping.Name, ex, Limits, mapping.Script));
             messages.Clear();
+            bodies.Clear();
         }
         finally
         {
             if (sandbox is not null) Return(sandbox, failed);
         }
-        return new MappingOutcome(messages, errors, console.Lines);
+        return new MappingOutcome(messages, errors, console.Lines) { Bodies = bodies };
     }
 
     private void Return(MappingSandbox sandbox, bool failed)

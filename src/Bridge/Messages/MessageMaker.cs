@@ -49,9 +49,16 @@ public sealed class MessageMaker(MappingRunner runner)
         for (var i = 0; i < outcome.Messages.Count; i++)
         {
             var message = outcome.Messages[i];
+            var normalized = i < outcome.Bodies.Count ? outcome.Bodies[i] : null;
             // Redelivery after a crash then replaces the first copy on newer ntfy clients instead of doubling it.
-            if (message.SequenceId is null) message = message with { SequenceId = DedupeKeys.SequenceId(dedupeKey, rule, i) };
-            var (fitted, body, error) = MessageNormalizer.Fit(message);
+            var (fitted, body, error) = (message.SequenceId, normalized) switch
+            {
+                (null, { } withoutId) => MessageNormalizer.FitWithSequenceId(message with { SequenceId = DedupeKeys.SequenceId(dedupeKey, rule, i) }, withoutId),
+                (null, null) => MessageNormalizer.Fit(message with { SequenceId = DedupeKeys.SequenceId(dedupeKey, rule, i) }),
+                // The mapping set the id: the normaliser fitted the very body ntfy gets.
+                (_, { } same) => (message, same, null),
+                _ => MessageNormalizer.Fit(message),
+            };
             if (error is not null)
             {
                 errors.Add(new MappingError(mapping, MappingError.InvalidMessage, error.Message, Field: outcome.Messages.Count > 1 ? $"[{i}]" : null));

@@ -120,8 +120,27 @@ public static partial class MessageNormalizer
             SequenceId = sequenceId,
         };
         // Checked here too, so a mapping's result is judged whole; the message maker fits it again with its sequence_id.
-        var (fitted, _, error) = Fit(result);
-        return error is null ? new(fitted, []) : new(null, [error]);
+        var (fitted, body, error) = Fit(result);
+        return error is null ? new(fitted, []) { Body = body } : new(null, [error]);
+    }
+
+    /// <summary>
+    /// <see cref="Fit"/> for <paramref name="m"/>, given the body it had without the <c>sequence_id</c> it now has: that
+    /// body with the id added, when that fits, instead of writing the whole message again.
+    /// </summary>
+    /// <param name="withoutId">The body <see cref="Fit"/> made of <paramref name="m"/> without its <c>sequence_id</c>.</param>
+    public static (NtfyMessage? Message, byte[]? Body, MessageFieldError? Error) FitWithSequenceId(NtfyMessage m, byte[] withoutId)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(withoutId);
+        // The serialiser writes sequence_id last (NtfyMessage declares it last); an id of letters and digits is written as it is.
+        if (m.SequenceId is not { } id || !id.All(char.IsAsciiLetterOrDigit) || withoutId is not [.., (byte)'}']) return Fit(m);
+        var tail = Encoding.ASCII.GetBytes($",\"sequence_id\":\"{id}\"}}");
+        if (withoutId.Length - 1 + tail.Length > MaxBodyBytes) return Fit(m);
+        var body = new byte[withoutId.Length - 1 + tail.Length];
+        withoutId.AsSpan(0, withoutId.Length - 1).CopyTo(body);
+        tail.CopyTo(body.AsSpan(withoutId.Length - 1));
+        return (m, body, null);
     }
 
     /// <summary>

@@ -22,7 +22,10 @@ public sealed class DurableEventQueue(IEventLog store, LiveRuntime live, TimePro
     /// <summary>How long the reader waits after the store failed a read before it looks again.</summary>
     private static readonly TimeSpan ReadRetry = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<long, AcceptedEvent> _cache = new();
+    // By event id, and filled before the commit: the processor, woken by the first accept of a group commit, reads every
+    // event that commit made before the other requests' continuations run, so a window filled after the commit missed
+    // about 40 % of the events and they were parsed again from their bodies.
+    private readonly ConcurrentDictionary<string, AcceptedEvent> _cache = new();
     private readonly Signal _arrived = new();
     private long _rescanFrom = -1;
     private long _lastRead;
@@ -33,18 +36,22 @@ public sealed class DurableEventQueue(IEventLog store, LiveRuntime live, TimePro
         var e = accepted.Event;
         var config = accepted.Runtime.Config;
         var key = DedupeKeys.For(e, config.Sources[e.Source].Format);
-        var result = await store.AcceptEventAsync(new NewEvent(e, accepted.Verdicts, key, accepted.ReceivedAt, config.Storage.DedupeWindow), ct);
-        // An event with no rule to run is processed as it is committed: the reader never sees it.
-        if (result.Status == AcceptStatus.Accepted && result.RulesToRun.Count > 0)
+        // Another copy with the same id on its way keeps the place; this one is then rebuilt from its body if it is read.
+        var cached = _cache.Count < MaxCached && _cache.TryAdd(e.Id, accepted);
+        AcceptResult result;
+        try
         {
-            if (_cache.Count < MaxCached)
-            {
-                _cache[result.Seq] = accepted;
-                // The reader may have passed this event already (woken by another); then it rebuilt it, and this copy would linger.
-                if (result.Seq <= Volatile.Read(ref _lastRead)) _cache.TryRemove(result.Seq, out _);
-            }
-            _arrived.Set();
+            result = await store.AcceptEventAsync(new NewEvent(e, accepted.Verdicts, key, accepted.ReceivedAt, config.Storage.DedupeWindow), ct);
         }
+        catch
+        {
+            if (cached) _cache.TryRemove(new(e.Id, accepted));
+            throw;
+        }
+        // An event with no rule to run is processed as it is committed: the reader never sees it, nor a copy or a refusal.
+        var toRead = result.Status == AcceptStatus.Accepted && result.RulesToRun.Count > 0;
+        if (cached && (!toRead || result.Seq <= Volatile.Read(ref _lastRead))) _cache.TryRemove(new(e.Id, accepted));
+        if (toRead) _arrived.Set();
         return result;
     }
 
@@ -83,7 +90,11 @@ public sealed class DurableEventQueue(IEventLog store, LiveRuntime live, TimePro
 
     private PendingEvent ToPending(StoredEvent stored)
     {
-        if (_cache.TryRemove(stored.Seq, out var accepted))
+        // The entry under its id is this row's when the source and the millisecond it was received agree (an older row with
+        // the same id, from before a restart or past the window, is rebuilt; the entry waits for its own row).
+        if (_cache.TryGetValue(stored.EventId, out var accepted) && accepted.Event.Source == stored.Source
+            && accepted.ReceivedAt.ToUnixTimeMilliseconds() == stored.ReceivedAt.ToUnixTimeMilliseconds()
+            && _cache.TryRemove(new(stored.EventId, accepted)))
             return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, accepted.Event, stored.RulesLeft, accepted.Runtime);
 
         // Committed by an earlier process (or not cached): rebuild the event from its body under today's configuration.

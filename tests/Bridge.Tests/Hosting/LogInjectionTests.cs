@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Bridge.Hosting;
 using Bridge.Tests.EndToEnd;
 using Bridge.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bridge.Tests.Hosting;
@@ -66,6 +67,17 @@ public sealed class LogInjectionTests
 
         Assert.Equal(["5 log lines were dropped because the console could not keep up (5 since start); no event or message was affected",
             "2 log lines were dropped because the console could not keep up (7 since start); no event or message was affected"], logs.Lines);
+    }
+
+    [Fact]
+    public async Task TheHostHandsOutOneLoggerPerCategory()
+    {
+        await using var bridge = await BridgeTestHost.StartAsync(EndToEndConfigs.DryRun());
+        var loggers = bridge.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>();
+
+        // ASP.NET Core's results ask for theirs on every answer; Serilog's factory alone makes a new one each time.
+        Assert.Same(loggers.CreateLogger("Microsoft.AspNetCore.Http.Result.AcceptedResult"), loggers.CreateLogger("Microsoft.AspNetCore.Http.Result.AcceptedResult"));
+        Assert.NotSame(loggers.CreateLogger("one"), loggers.CreateLogger("another"));
     }
 
     [Fact]

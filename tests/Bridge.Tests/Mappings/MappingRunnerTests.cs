@@ -201,6 +201,40 @@ public sealed class MappingRunnerTests : IDisposable
     }
 
     [Fact]
+    public void EverythingARunCanReachIsFrozen()
+    {
+        // The lockdown's walk, done again from inside a run: from the global object and the prototypes only an instance
+        // leads to (the instances themselves are the run's own), over every prototype, property and accessor. Every object found must be frozen, or a run could leave
+        // something on it for the next.
+        var outcome = _kit.Run("""
+            function map() {
+              const roots = [globalThis, [][Symbol.iterator](), new Map().entries(), new Set().values(), ''[Symbol.iterator](),
+                /x/g[Symbol.matchAll](''), [].values().map(x => x), function* () {}, async function () {}, async function* () {},
+                Promise.resolve(), new Intl.Segmenter().segment('')].map((r, i) => i === 0 ? r : Object.getPrototypeOf(r));
+              const seen = new Set();
+              const open = [];
+              const todo = [...roots];
+              while (todo.length > 0) {
+                const o = todo.pop();
+                if ((typeof o !== 'object' && typeof o !== 'function') || o === null || seen.has(o)) continue;
+                seen.add(o);
+                if (!Object.isFrozen(o)) open.push(String(o[Symbol.toStringTag] || o.name || typeof o));
+                todo.push(Object.getPrototypeOf(o));
+                for (const key of Reflect.ownKeys(o)) {
+                  const d = Object.getOwnPropertyDescriptor(o, key);
+                  if ('value' in d) todo.push(d.value); else todo.push(d.get, d.set);
+                }
+              }
+              return { title: String(seen.size), message: open.join() || 'none' };
+            }
+            """, limits: MappingLimitsConfig.Default with { MaxStatements = 10_000_000, Timeout = TimeSpan.FromSeconds(60) });
+        Assert.Empty(outcome.Errors);
+        var message = Assert.Single(outcome.Messages);
+        Assert.True(int.Parse(message.Title!, System.Globalization.CultureInfo.InvariantCulture) > 900, message.Title);
+        Assert.Equal("none", message.Message);
+    }
+
+    [Fact]
     public void EachRunStartsFromACleanWorld()
     {
         // Runs share locked-down engines: every attempt to change what the next run sees either throws or stays in

@@ -49,6 +49,24 @@ public sealed class MessageMakerTests : IDisposable
     }
 
     [Fact]
+    public void TheIdAddedToTheNormalisedBodyGivesTheBytesWritingTheWholeMessageGives()
+    {
+        // Every field: the id is added to the body the normaliser wrote, which holds only while it is written last.
+        var made = Make("""
+            function map(e, ctx) {
+              return { topic: 't', message: 'm "q" é 🔑', title: 'T', tags: ['a', 'b'], priority: 4,
+                actions: [{ action: 'view', label: 'Open', url: 'https://x.example' }], click: 'https://x.example/c',
+                attach: 'https://x.example/a', icon: 'https://x.example/i.png', markdown: true, filename: 'f.txt', delay: '10m',
+                email: 'a@x.example', cache: 'no', firebase: 'no' };
+            }
+            """);
+
+        var message = Assert.Single(made.Messages);
+        Assert.Equal(NtfyMessageJson.ToUtf8(message.Message), message.Body);
+        Assert.Equal(DedupeKeys.SequenceId(Key, MappingTestKit.Ctx.Rule, 0), message.Message.SequenceId);
+    }
+
+    [Fact]
     public void ErrorsAreNumberedAfterEveryMessageTheMappingReturned()
     {
         var made = Make("function map(e, ctx) { return [{ title: 'ok' }, { title: 'bad', priority: 9 }, { title: 'ok too' }]; }");
