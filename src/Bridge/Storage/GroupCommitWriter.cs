@@ -79,21 +79,24 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         try
         {
             using var tx = _connection.BeginTransaction(deferred: false);
+            // Prepared once (SqliteTransaction.Save and Release parse their statement on every call: two parses per item).
+            var save = SqliteSql.Prepared(_connection, tx, "SAVEPOINT w");
+            var release = SqliteSql.Prepared(_connection, tx, "RELEASE w");
             foreach (var work in batch)
             {
-                tx.Save("w");
+                save.ExecuteNonQuery();
                 try
                 {
                     var changesBefore = SQLitePCL.raw.sqlite3_total_changes(_connection.Handle);
                     work.Run(_connection, tx);
-                    tx.Release("w");
+                    release.ExecuteNonQuery();
                     // Only a write that changed rows shows the store can take data; an empty claim succeeds even on a full disk.
                     if (SQLitePCL.raw.sqlite3_total_changes(_connection.Handle) > changesBefore) succeeded++;
                 }
                 catch (Exception e)
                 {
                     tx.Rollback("w");
-                    tx.Release("w");
+                    release.ExecuteNonQuery();
                     var failure = Unavailable(e);
                     failed = failure.Message;
                     // Told once the batch is settled, so a caller that hears of it finds LastFailure already saying so.
