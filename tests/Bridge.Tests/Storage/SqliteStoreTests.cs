@@ -58,9 +58,7 @@ public sealed class SqliteStoreTests
     {
         using var directory = new TempDirectory();
         var path = Path.Combine(directory.Path, "bridge.db");
-        SqliteFile.Execute(path, "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL);"
-            + SqliteMigrations.Steps[0] + SqliteMigrations.Steps[1] + """
-            INSERT INTO schema_version VALUES (1, 0), (2, 0);
+        SqliteFile.AtVersion(path, 2, """
             INSERT INTO events (event_id, source, status, received_at, dedupe_key, matched, rules_to_run, verdicts, body, event_json)
                 VALUES ('e', 'authentik', 1, 0, 'k', ',r,', '["r"]', '[]', X'7B7D', X'7B7D');
             INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, next_attempt_at, created_at, updated_at, claimed_until)
@@ -79,9 +77,7 @@ public sealed class SqliteStoreTests
     {
         using var directory = new TempDirectory();
         var path = Path.Combine(directory.Path, "bridge.db");
-        SqliteFile.Execute(path, "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL);"
-            + string.Concat(SqliteMigrations.Steps.Take(4)) + """
-            INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0), (4, 0);
+        SqliteFile.AtVersion(path, 4, """
             INSERT INTO events (event_id, source, status, received_at, dedupe_key, matched, rules_to_run, verdicts, body, event_json)
                 VALUES ('done', 'authentik', 1, 0, 'k1', ',r,', '["r"]', '[{"rule":"r"}]', CAST('{"pk":"done"}' AS BLOB), CAST('{"id":"done"}' AS BLOB)),
                        ('todo', 'authentik', 0, 1, 'k2', ',r,', '["r"]', '[]', CAST('{"pk":"todo"}' AS BLOB), CAST('{"id":"todo"}' AS BLOB));
@@ -116,9 +112,7 @@ public sealed class SqliteStoreTests
     {
         using var directory = new TempDirectory();
         var path = Path.Combine(directory.Path, "bridge.db");
-        SqliteFile.Execute(path, "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL);"
-            + string.Concat(SqliteMigrations.Steps.Take(5)) + """
-            INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0), (4, 0), (5, 0);
+        SqliteFile.AtVersion(path, 5, """
             INSERT INTO events (event_id, source, status, received_at, dedupe_key, matched, rules_to_run)
                 VALUES ('e', 'authentik', 1, 0, 'k', ',r,', '["r"]');
             INSERT INTO event_data (seq, body, event_json, verdicts) VALUES (1, X'7B7D', X'7B7D', '[]');

@@ -24,6 +24,14 @@ public static class SqliteFile
         command.ExecuteNonQuery();
     }
 
+    /// <summary>A store file as a bridge of schema <paramref name="version"/> left it, with <paramref name="rows"/> written into it.</summary>
+    public static void AtVersion(string path, int version, string rows)
+    {
+        var recorded = string.Join(", ", Enumerable.Range(1, version).Select(v => $"({v}, 0)"));
+        Execute(path, "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL);"
+            + string.Concat(Bridge.Storage.SqliteMigrations.Steps.Take(version)) + $"INSERT INTO schema_version VALUES {recorded};" + rows);
+    }
+
     private static SqliteConnection Open(string path)
     {
         // No pooling: the test's connection must not keep the file open after the test.
