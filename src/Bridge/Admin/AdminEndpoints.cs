@@ -164,6 +164,8 @@ public static class AdminEndpoints
             var healthName = !live.Current.Config.Destinations.ContainsKey(name) ? "not configured" : h is null ? "healthy" : DestinationView.HealthName(h.Mode);
             var pending = byStatus.GetValueOrDefault(MessageStatus.Pending);
             DateTimeOffset? nextTry = h is { Mode: not DestinationMode.Healthy } ? h.NextProbeAt : pending > 0 ? await outbox.GetNextDueAsync(name, ClaimOrder.BySequence, ct) : null;
+            // A hold outlasts whatever the message or probe is due at: nothing goes before it ends.
+            if (pending > 0 && h is not null && h.HoldUntil > now && (nextTry is null || nextTry < h.HoldUntil)) nextTry = h.HoldUntil;
             var config = live.Current.Config.Destinations.GetValueOrDefault(name);
             destinations.Add(new DestinationView(name, healthName, h?.Reason, h?.Since,
                 pending, byStatus.GetValueOrDefault(MessageStatus.Delivered), byStatus.GetValueOrDefault(MessageStatus.Dead), nextTry)

@@ -32,6 +32,9 @@ public static class StatusCommand
             trouble |= health != "healthy";
             output.WriteLine($"  destination {d.GetProperty("name").GetString()}: {(health == "healthy" ? health : health!.ToUpperInvariant())}{reason}; " +
                 $"{d.GetProperty("pending").GetInt32()} pending, {d.GetProperty("delivered").GetInt32()} delivered, {d.GetProperty("dead").GetInt32()} dead");
+            // Paced is the bridge keeping to ntfy's limit (all is well); holding is a limit reached, worth an exit code.
+            if (Pacing(d) is { } pacing) output.WriteLine("    " + pacing);
+            trouble |= d.TryGetProperty("pacing", out var state) && state.GetString() == "holding";
         }
         if (status.TryGetProperty("waiting_for_groups", out var waiting) && waiting.GetInt32() > 0)
             output.WriteLine($"  events waiting for their user's groups (Authentik's API): {waiting.GetInt32()}");
@@ -48,6 +51,24 @@ public static class StatusCommand
         }
         if (Count(messages, "dead") > 0) output.WriteLine("  dead messages: GET /api/messages?status=dead; replay with `bridge replay --all-dead` once the cause is fixed");
         return trouble ? 2 : 0;
+    }
+
+    /// <summary>A line on a paced or holding destination; null for an open one.</summary>
+    private static string? Pacing(JsonElement d)
+    {
+        if (!d.TryGetProperty("pacing", out var state)) return null;
+        var rate = d.TryGetProperty("rate", out var r) && r.ValueKind == JsonValueKind.Object
+            ? $"{r.GetProperty("tokens").GetInt32()} of {r.GetProperty("burst").GetInt32()} tokens left, one per {r.GetProperty("per_seconds").GetDouble().ToString(System.Globalization.CultureInfo.InvariantCulture)} s" +
+              (r.GetProperty("slowed").GetBoolean() ? " (slowed: ntfy said 42901)" : "")
+            : "unpaced";
+        var fallback = d.TryGetProperty("fallback", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+        return state.GetString() switch
+        {
+            "paced" => $"PACED: {d.GetProperty("pending").GetInt32()} messages wait for tokens ({rate}); none is dropped",
+            "holding" => $"HOLDING until {d.GetProperty("hold_until").GetDateTimeOffset():u}: {d.GetProperty("hold_reason").GetString()}" +
+                (fallback is null ? "; its messages wait, none is dropped" : $"; its waiting messages move to {fallback}"),
+            _ => null,
+        };
     }
 
     private static int Count(JsonElement messages, string status) => messages.TryGetProperty(status, out var n) ? n.GetInt32() : 0;

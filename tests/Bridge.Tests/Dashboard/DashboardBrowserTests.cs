@@ -118,6 +118,27 @@ public sealed class DashboardBrowserTests(Chromium chromium)
         await page.ScreenshotAsync(new() { Path = Chromium.Screenshot($"replayed-{viewport}"), FullPage = true });
     }
 
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public async Task ADestinationHeldByNtfysDailyQuotaSaysSoAndUntilWhen(string viewport)
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        ntfy.EnforceLimits(TimeProvider.System, dailyQuota: 1);
+        await using var bridge = await BridgeTestHost.StartAsync(DashboardAccessTests.Config, ntfy);
+        await bridge.PostHookAsync("authentik", DashboardAccessTests.LoginCarrying($"{11:x32}", "first"));
+        await ntfy.WaitForMessagesAsync(1);
+        await bridge.PostHookAsync("authentik", DashboardAccessTests.LoginCarrying($"{12:x32}", "second"));
+        await bridge.Logs.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("HOLDING destination", StringComparison.Ordinal));
+        await using var context = await NewContextAsync(viewport);
+        var page = await SignedInAsync(context, bridge, "/admin/destinations");
+
+        var row = page.Locator("tr[data-destination='ntfy']");
+        await Assertions.Expect(row.Locator(".badge.holding")).ToHaveTextAsync("holding");
+        await Assertions.Expect(row).ToContainTextAsync("daily message quota is used up");
+        await Assertions.Expect(row).ToContainTextAsync("until");
+        await page.ScreenshotAsync(new() { Path = Chromium.Screenshot($"destination-holding-{viewport}"), FullPage = true });
+    }
+
     private static async Task<IPage> SignedInAsync(IBrowserContext context, BridgeTestHost bridge, string path)
     {
         var page = await context.NewPageAsync();

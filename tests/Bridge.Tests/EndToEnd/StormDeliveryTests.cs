@@ -60,6 +60,10 @@ public sealed class StormDeliveryTests
         await ntfy.WaitForMessagesAsync(60);
         await bridge.Logs.WaitForMessageAsync("is paced");
         Assert.Equal("paced", await PacingAsync(bridge));
+        await AllMappedAsync(bridge, 100);
+        var (exit, status) = await StatusAsync(bridge);
+        Assert.Equal(0, exit);
+        Assert.Contains("PACED: 40 messages wait for tokens (0 of 60 tokens left, one per 5 s)", status, StringComparison.Ordinal);
         using (var admin = await bridge.PostHookAsync("authentik", TestPaths.ReadAuthentikPayload("event-login-admin.json")))
             Assert.Equal(HttpStatusCode.Accepted, admin.StatusCode);
         await PostFailedLoginsAsync(bridge, 100, 400);
@@ -133,6 +137,9 @@ public sealed class StormDeliveryTests
         Assert.Equal(new DateTimeOffset(2026, 3, 2, 0, 1, 0, TimeSpan.Zero), held.GetProperty("hold_until").GetDateTimeOffset());
         Assert.Contains("daily message quota", held.GetProperty("hold_reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(3, held.GetProperty("pending").GetInt32());
+        var (exit, status) = await StatusAsync(bridge);
+        Assert.Equal(2, exit);
+        Assert.Contains("HOLDING until 2026-03-02 00:01:00Z: ntfy's daily message quota is used up (HTTP 429, code 42908", status, StringComparison.Ordinal);
 
         // Nothing goes before the hold ends (the worker wakes on its own at least every 30 s, and finds it held).
         await DeliveryClock.AdvanceAndSettleAsync(bridge, time, new DateTimeOffset(2026, 3, 2, 0, 0, 59, TimeSpan.Zero) - time.GetUtcNow());
@@ -206,6 +213,16 @@ public sealed class StormDeliveryTests
     {
         var status = await bridge.Client.GetFromJsonAsync<JsonElement>("/api/status");
         return status.GetProperty("destinations").EnumerateArray().First(d => d.GetProperty("name").GetString() == "ntfy");
+    }
+
+    /// <summary>What <c>bridge status</c> prints, and its exit code.</summary>
+    private static async Task<(int Exit, string Output)> StatusAsync(BridgeTestHost bridge)
+    {
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        var exit = await Bridge.Cli.StatusCommand.RunAsync(Bridge.Cli.BridgeCli.Create().Parse(["status", "--url", bridge.Client.BaseAddress!.ToString()]),
+            output, errors, CancellationToken.None);
+        return (exit, output.ToString());
     }
 
     private static async Task<string?> PacingAsync(BridgeTestHost bridge) => (await DestinationAsync(bridge)).GetProperty("pacing").GetString();

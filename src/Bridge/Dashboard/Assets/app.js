@@ -190,11 +190,20 @@ async function destinationsPage() {
   show(el("h1", {}, "Destinations"),
     el("p", {}, `${s.unprocessed_events} events waiting for their mappings · ${s.messages.pending} pending · ${s.messages.dead} dead`),
     el("table", { class: "cards", "aria-label": "Destinations" },
-      el("thead", {}, el("tr", {}, ["Destination", "State", "Queue", "Dead", "Delivered", "Last error", "Next try"].map(h => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, ["Destination", "State", "Pacing", "Queue", "Dead", "Delivered", "Last error", "Next try"].map(h => el("th", { scope: "col" }, h)))),
       el("tbody", {}, s.destinations.map(d => el("tr", { "data-destination": d.name },
         cell("Destination", d.name), cell("State", badge(d.health), d.since ? el("span", { class: "muted" }, " since " + when(d.since)) : null),
-        cell("Queue", String(d.pending)), cell("Dead", d.dead ? el("a", { href: "/admin/messages?status=dead&destination=" + encodeURIComponent(d.name) }, String(d.dead)) : "0"),
+        cell("Pacing", pacing(d)), cell("Queue", String(d.pending)), cell("Dead", d.dead ? el("a", { href: "/admin/messages?status=dead&destination=" + encodeURIComponent(d.name) }, String(d.dead)) : "0"),
         cell("Delivered", String(d.delivered)), cell("Last error", d.reason || "—"), cell("Next try", d.next_try ? when(d.next_try) : "—"))))));
+}
+
+// Open, paced (messages wait for its token bucket) or holding (nothing goes until when, and why).
+function pacing(d) {
+  const bucket = d.rate ? `${d.rate.tokens} of ${d.rate.burst} tokens, one per ${d.rate.per_seconds} s${d.rate.slowed ? " (slowed by ntfy)" : ""}` : "unpaced";
+  if (d.pacing === "holding")
+    return [badge("holding"), el("span", { class: "muted" }, ` until ${when(d.hold_until)}: ${d.hold_reason}${d.fallback ? " · waiting messages move to " + d.fallback : ""}`)];
+  if (d.pacing === "paced") return [badge("paced"), el("span", { class: "muted" }, ` ${d.pending} waiting · ${bucket}`)];
+  return el("span", { class: "muted" }, bucket);
 }
 
 // ---- /admin/playground: try a mapping on an event, send nothing (unless asked twice)
