@@ -68,6 +68,7 @@ public static class BridgeHost
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Retention);
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Health);
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().GroupWaits);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().DestinationStates);
         services.AddSingleton<GroupCache>();
         services.AddSingleton<GroupResolver>();
         services.AddSingleton<GroupWaitWorker>();
