@@ -24,6 +24,9 @@ public sealed class DestinationHealth(string name, IDestinationStates states, st
     /// <summary>No probe waits longer than this.</summary>
     public static readonly TimeSpan MaxProbeInterval = TimeSpan.FromMinutes(5);
 
+    /// <summary>While another instance's probe is out, how often this one looks whether it got through.</summary>
+    public static readonly TimeSpan OtherProbeLook = TimeSpan.FromSeconds(1);
+
     /// <summary>Changes lost to another instance's are decided again on the winner at most this often before the next round tries.</summary>
     private const int SwapTries = 8;
 
@@ -74,7 +77,9 @@ public sealed class DestinationHealth(string name, IDestinationStates states, st
             }
             if (state.HoldUntil > now) return (0, state.HoldUntil);
             if (state.Mode == DestinationMode.Healthy) return (Math.Max(0, maxConcurrent - inFlight), null);
-            if (inFlight > 0 || state.ProbedByOther(instance, now)) return (0, state.ProbedByOther(instance, now) ? state.ProbeAt : null);
+            // Another instance's probe: looked at again soon, so its answer is seen before its lease ends.
+            if (state.ProbedByOther(instance, now)) return (0, state.ProbeAt < now + OtherProbeLook ? state.ProbeAt : now + OtherProbeLook);
+            if (inFlight > 0) return (0, null);
             if (now < state.ProbeAt && !(configChanged && state.ProbeOwner is null)) return (0, state.ProbeAt);
             var (swapped, current) = await states.TrySwapAsync(Name, state, state with { ProbeOwner = instance, ProbeAt = now + ProbeLease(config) }, ct);
             state = Adopt(current, now, config);

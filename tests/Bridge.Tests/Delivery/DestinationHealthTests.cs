@@ -115,9 +115,11 @@ public sealed class DestinationHealthTests
 
         Assert.Equal(1, (await a.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default)).Slots);
         a.Started();
-        // The probe's lease: three times the destination's timeout.
-        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromSeconds(30)), await b.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
+        // Looked at again every second until the probe's lease (three times the destination's timeout) ends.
+        Assert.Equal((0, _time.GetUtcNow() + DestinationHealth.OtherProbeLook), await b.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
         Assert.Equal(DestinationMode.Tripped, b.Mode);
+        _time.Advance(TimeSpan.FromSeconds(29.5));
+        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromSeconds(0.5)), await b.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
 
         Assert.True(await a.SucceededAsync(_time.GetUtcNow(), default));
         Assert.Equal((4, (DateTimeOffset?)null), await b.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
@@ -155,7 +157,8 @@ public sealed class DestinationHealthTests
         a.Started();
 
         Assert.False(await b.RefusedAsync(_time.GetUtcNow(), Ntfy, "HTTP 401, code 40101: unauthorized", TimeSpan.Zero, default));
-        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromSeconds(30)), await b.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
+        Assert.Equal("a", (await _states.GetAsync("ntfy", default)).ProbeOwner);
+        Assert.Equal(_time.GetUtcNow() + TimeSpan.FromSeconds(30), b.NextProbeAt);
     }
 
     private DestinationHealth Instance(string name) => new("ntfy", _states, name);
