@@ -39,7 +39,7 @@ public sealed class SharedDestinationStateTests(PostgresServer server) : IAsyncL
     public async Task InitializeAsync()
     {
         _data = NpgsqlDataSource.Create(await server.CreateDatabaseAsync());
-        await PostgresTestSchema.CreateDestinationsAsync(_data);
+        await PostgresMigrations.ApplyAsync(_data, default);
     }
 
     public async Task DisposeAsync() => await _data.DisposeAsync();
