@@ -25,9 +25,6 @@ public sealed class DeliveryWorker(IOutbox store, IDestinationStates states, Des
     /// <summary>How long in-flight sends may run after shutdown begins.</summary>
     public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>A lease outlives any attempt (timeout plus one reset retry); an outbox that persists leases frees a crashed holder's after it.</summary>
-    private static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(5);
-
     /// <summary>The longest the worker sleeps without looking at the store (a safety net; new messages wake it at once).</summary>
     private static readonly TimeSpan IdleLook = TimeSpan.FromSeconds(30);
 
@@ -99,7 +96,8 @@ public sealed class DeliveryWorker(IOutbox store, IDestinationStates states, Des
                 // Held or paused: retryAt says when to look again. All slots busy: a finishing send wakes the loop.
                 if (slots == 0) continue;
                 var order = destination.StrictOrder ? ClaimOrder.StrictPerTopic : ClaimOrder.BySequence;
-                var claimed = await store.ClaimAsync(destination.Name, order, now, slots, ClaimLease, ct);
+                // The lease (storage.lease) outlives any attempt; an outbox that persists leases frees a crashed holder's after it.
+                var claimed = await store.ClaimAsync(destination.Name, order, now, slots, config.Storage.Lease, ct);
                 foreach (var lease in claimed) Start(lease, destination, health);
                 // All slots taken, or sends under way: each one that finishes wakes the loop, which looks again then.
                 if (claimed.Count == slots || health.InFlight > 0) continue;

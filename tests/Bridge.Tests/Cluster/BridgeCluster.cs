@@ -128,13 +128,14 @@ public sealed class ClusterNode(int index, BridgeProcess process, FakeNtfy ntfy)
 
     public HttpClient Client { get; } = new() { BaseAddress = process.Url };
 
-    public bool Killed { get; private set; }
+    private int _killed;
 
-    /// <summary>SIGKILL: no shutdown code runs; what it had on the wire or uncommitted is the others' to finish.</summary>
+    public bool Killed => Volatile.Read(ref _killed) == 1;
+
+    /// <summary>SIGKILL (once, whoever asks first): no shutdown code runs; what it had on the wire or uncommitted is the others' to finish.</summary>
     public void Kill()
     {
-        Killed = true;
-        Process.Kill();
+        if (Interlocked.Exchange(ref _killed, 1) == 0) Process.Kill();
     }
 
     public async ValueTask DisposeAsync()

@@ -21,10 +21,7 @@ public static class LoginHooks
     /// <returns>The status code answered (with the body unless 202), or the exception's type when there was no answer.</returns>
     public static async Task<string> TryPostAsync(HttpClient client, int i)
     {
-        var node = JsonNode.Parse(Payload.Value)!;
-        node["event"]!["pk"] = $"{i:x32}";
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/authentik") { Content = new StringContent(node.ToJsonString(), Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", BridgeTestHost.HookToken);
+        using var request = Request(i);
         try
         {
             using var response = await client.SendAsync(request);
@@ -36,5 +33,15 @@ public static class LoginHooks
             // Killed mid-request: no 202, so the sender still owns the event.
             return e.GetType().Name;
         }
+    }
+
+    /// <summary>Event <paramref name="i"/> as Authentik posts it to <c>/hooks/authentik</c>, with the test's hook token.</summary>
+    public static HttpRequestMessage Request(int i)
+    {
+        var node = JsonNode.Parse(Payload.Value)!;
+        node["event"]!["pk"] = $"{i:x32}";
+        var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/authentik") { Content = new StringContent(node.ToJsonString(), Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", BridgeTestHost.HookToken);
+        return request;
     }
 }

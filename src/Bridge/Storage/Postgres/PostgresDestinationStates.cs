@@ -75,7 +75,7 @@ public sealed class PostgresDestinationStates(NpgsqlDataSource data, TimeProvide
             command.Parameters.AddWithValue("destination", destination);
             await using var reader = await command.ExecuteReaderAsync(ct);
             state = await reader.ReadAsync(ct)
-                ? new DestinationState(Enum.Parse<DestinationMode>(reader.GetString(0), ignoreCase: true), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                ? new DestinationState(reader.IsDBNull(0) ? DestinationMode.Healthy : Enum.Parse<DestinationMode>(reader.GetString(0), ignoreCase: true), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
                     At(reader, 3), At(reader, 4), reader.GetInt64(5))
                 : DestinationState.Healthy;
         }
