@@ -61,7 +61,31 @@ public sealed class BridgeCluster : IAsyncDisposable
     /// each one (a test kills an instance there, mid-stream).
     /// </summary>
     /// <returns>The events answered 202, each with the instance that answered.</returns>
-    public async Task<IReadOnlyDictionary<int, int>> PostAsync(IReadOnlyList<int> events, int senders, Action<int>? onAccepted = null)
+    public Task<IReadOnlyDictionary<int, int>> PostAsync(IReadOnlyList<int> events, int senders, Action<int>? onAccepted = null) =>
+        PostAsync(events, senders, new ConcurrentDictionary<int, string>(), onAccepted);
+
+    /// <summary>
+    /// What Authentik does for the events that got no 202: it sends them again, here up to <paramref name="rounds"/>
+    /// times each, to the live instances.
+    /// </summary>
+    /// <returns>The events answered 202, each with the instance that answered; fails naming the answers if any never was.</returns>
+    public async Task<IReadOnlyDictionary<int, int>> ResendAsync(IEnumerable<int> events, int senders, int rounds = 3)
+    {
+        var accepted = new Dictionary<int, int>();
+        var refused = new ConcurrentDictionary<int, string>();
+        var left = events.ToList();
+        for (var round = 0; round < rounds && left.Count > 0; round++)
+        {
+            foreach (var (i, node) in await PostAsync(left, senders, refused, null)) accepted[i] = node;
+            left = [.. left.Where(i => !accepted.ContainsKey(i))];
+        }
+        if (left.Count > 0)
+            throw new InvalidOperationException($"{left.Count} events got no 202 in {rounds} tries; the last answers: "
+                + string.Join("; ", left.Take(5).Select(i => $"event {i}: {refused.GetValueOrDefault(i)}")));
+        return accepted;
+    }
+
+    private async Task<IReadOnlyDictionary<int, int>> PostAsync(IReadOnlyList<int> events, int senders, ConcurrentDictionary<int, string> refused, Action<int>? onAccepted)
     {
         var accepted = new ConcurrentDictionary<int, int>();
         var next = -1;
@@ -73,7 +97,12 @@ public sealed class BridgeCluster : IAsyncDisposable
                 var live = _nodes.Where(n => !n.Killed).ToList();
                 if (live.Count == 0) return;
                 var node = live[i % live.Count];
-                if (await LoginHooks.TryPostAsync(node.Client, events[i]) != "202") continue;
+                var answer = await LoginHooks.TryPostAsync(node.Client, events[i]);
+                if (answer != "202")
+                {
+                    refused[events[i]] = answer;
+                    continue;
+                }
                 accepted[events[i]] = node.Index;
                 onAccepted?.Invoke(accepted.Count);
             }

@@ -18,8 +18,11 @@ public sealed class PostgresKillTests(PostgresServer server, ITestOutputHelper o
     /// <summary>The kill comes once this many events have been answered 202, while the three deliver.</summary>
     private const int KillAfter = 700;
 
-    /// <summary>Short, so the killed instance's claims lapse within the test; the survivors' wait for them is the recovery.</summary>
-    internal const string Lease = "4s";
+    /// <summary>
+    /// Short, so the killed instance's claims lapse within the test (the survivors' wait for them is the recovery), yet
+    /// long enough that a survivor's send and its settlement finish within it on a loaded machine.
+    /// </summary>
+    internal const string Lease = "8s";
 
     [Fact]
     public async Task ThreeBridgesOnOneDatabaseDeliverEveryAcceptedEventWhenOneIsKilledMidStream()
@@ -39,7 +42,7 @@ public sealed class PostgresKillTests(PostgresServer server, ITestOutputHelper o
         Assert.True(victim.Killed, $"only {accepted.Count} events were accepted");
         var sentByVictim = victim.Ntfy.Published.Count;
         // What Authentik does for the events that got no 202 (those the victim was answering, and those sent to it once dead).
-        foreach (var (i, node) in await cluster.PostAsync([.. all.Where(i => !accepted.ContainsKey(i))], senders: 12)) accepted[i] = node;
+        foreach (var (i, node) in await cluster.ResendAsync(all.Where(i => !accepted.ContainsKey(i)), senders: 12)) accepted[i] = node;
         Assert.Equal(Events, accepted.Count);
 
         var deliveries = await cluster.WaitForDeliveriesAsync(accepted.Keys, TimeSpan.FromSeconds(90));
@@ -48,11 +51,9 @@ public sealed class PostgresKillTests(PostgresServer server, ITestOutputHelper o
         output.WriteLine($"victim accepted {accepted.Count(a => a.Value == victim.Index)} events and sent {sentByVictim} notifications; "
             + $"{copies.Count} sent again; per instance: {string.Join(", ", cluster.Nodes.Select(n => n.Ntfy.Published.Count))}");
         // A notification sent twice was the victim's (on the wire, or answered and not yet committed), sent once more by a survivor.
-        Assert.All(copies, g =>
-        {
-            Assert.Equal(2, g.Count());
-            Assert.Single(g, d => d.Node == victim.Index);
-        });
+        var strays = copies.Where(g => g.Count() != 2 || g.Count(d => d.Node == victim.Index) != 1).ToList();
+        Assert.True(strays.Count == 0, $"{strays.Count} notifications were sent twice not from the victim's work, e.g. by instances "
+            + string.Join("; ", strays.Take(5).Select(g => string.Join(",", g.Select(d => d.Node)))));
         Assert.True(copies.Count <= DuplicateBound, $"{copies.Count} notifications were sent twice");
     }
 

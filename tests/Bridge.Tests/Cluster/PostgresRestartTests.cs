@@ -43,7 +43,7 @@ public sealed class PostgresRestartTests(PostgresServer server, ITestOutputHelpe
         await WaitUntilReadyAsync(bridge);
 
         // The sender retries what got no 202, and sends the rest.
-        foreach (var i in (await cluster.PostAsync([.. Enumerable.Range(0, Events).Where(i => !accepted.Contains(i))], senders: 4)).Keys) accepted.Add(i);
+        foreach (var i in (await cluster.ResendAsync(Enumerable.Range(0, Events).Where(i => !accepted.Contains(i)), senders: 4)).Keys) accepted.Add(i);
         Assert.Equal(Events, accepted.Count);
         var deliveries = await cluster.WaitForDeliveriesAsync(accepted, TimeSpan.FromSeconds(60));
         output.WriteLine($"{Events} events delivered in {deliveries.Count} notifications");

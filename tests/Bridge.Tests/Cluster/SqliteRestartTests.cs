@@ -31,7 +31,7 @@ public sealed class SqliteRestartTests(ITestOutputHelper output)
 
         await cluster.StartAsync();
         // What Authentik does for the events that got no 202: it sends them again.
-        foreach (var (i, node) in await cluster.PostAsync([.. all.Where(i => !accepted.ContainsKey(i))], senders: 8)) accepted[i] = node;
+        foreach (var (i, node) in await cluster.ResendAsync(all.Where(i => !accepted.ContainsKey(i)), senders: 8)) accepted[i] = node;
         Assert.Equal(Events, accepted.Count);
 
         var deliveries = await cluster.WaitForDeliveriesAsync(accepted.Keys, TimeSpan.FromSeconds(60));
