@@ -154,7 +154,14 @@ public sealed record RuleConfig(
     string Destination,
     string? Topic,
     bool Stop,
-    string Path);
+    string Path)
+{
+    /// <summary>
+    /// <c>urgent: true</c>: the rule's messages wait in the urgent lane whatever their priority (as priority 4-5 ones do),
+    /// claimed before any waiting normal message of the destination. Default false.
+    /// </summary>
+    public bool Urgent { get; init; }
+}
 
 /// <summary>
 /// The match keys of a rule. Each key holds the values any of which may match; null means the key is absent
