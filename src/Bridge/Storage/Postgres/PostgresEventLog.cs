@@ -207,8 +207,8 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
         foreach (var m in messages)
         {
             var insert = new NpgsqlBatchCommand($"""
-                INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, next_attempt_at, created_at, updated_at, dead_reason, last_error, sequence_id)
-                VALUES (@e, @rule, @idx, @dest, @topic, @body, @status, {Now} + @next, {Now}, {Now}, @dead, @dead, @seq)
+                INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, next_attempt_at, created_at, updated_at, dead_reason, last_error, sequence_id, lane)
+                VALUES (@e, @rule, @idx, @dest, @topic, @body, @status, {Now} + @next, {Now}, {Now}, @dead, @dead, @seq, @lane)
                 ON CONFLICT (event_seq, rule, idx) DO NOTHING
                 """);
             insert.Parameters.Set("now", NpgsqlDbType.TimestampTz, clock.IsDatabase ? null : now);
@@ -222,6 +222,7 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
             insert.Parameters.Set("next", NpgsqlDbType.Interval, m.FirstAttemptAt - now);
             insert.Parameters.Set("dead", NpgsqlDbType.Text, m.DeadReason);
             insert.Parameters.Set("seq", NpgsqlDbType.Text, m.SequenceId);
+            insert.Parameters.Set("lane", (short)m.Lane);
             batch.BatchCommands.Add(insert);
         }
         await using (batch) await batch.ExecuteNonQueryAsync(ct);

@@ -18,7 +18,7 @@ internal static class PostgresSql
         "seq, event_id, source, action, status, received_at, dedupe_key, body, event_json, verdicts, rules_to_run, duplicates, processed_at, mapping_log, rules_left";
 
     public const string MessageColumns =
-        "m.id, m.event_seq, e.event_id, m.rule, m.idx, m.destination, m.topic, m.body, m.status, m.attempts, m.next_attempt_at, m.created_at, m.updated_at, m.last_error, m.dead_reason, e.dedupe_key";
+        "m.id, m.event_seq, e.event_id, m.rule, m.idx, m.destination, m.topic, m.body, m.status, m.attempts, m.next_attempt_at, m.created_at, m.updated_at, m.last_error, m.dead_reason, e.dedupe_key, m.lane";
 
     public static StoredEvent ReadEvent(NpgsqlDataReader r)
     {
@@ -36,7 +36,10 @@ internal static class PostgresSql
     public static StoredMessage ReadMessage(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6),
         r.IsDBNull(7) ? null : r.GetFieldValue<byte[]>(7), (MessageStatus)r.GetInt16(8), r.GetInt32(9), Time(r, 10),
-        Time(r, 11), Time(r, 12), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14), r.GetString(15));
+        Time(r, 11), Time(r, 12), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14), r.GetString(15))
+    {
+        Lane = (MessageLane)r.GetInt16(16),
+    };
 
     public static DateTimeOffset Time(NpgsqlDataReader r, int i) => r.GetFieldValue<DateTimeOffset>(i);
 
