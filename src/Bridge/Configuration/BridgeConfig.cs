@@ -154,7 +154,11 @@ public sealed record RuleConfig(
     string Destination,
     string? Topic,
     bool Stop,
-    string Path);
+    string Path)
+{
+    /// <summary>Its events as incident cards, one per group, updated in place (<c>group</c>); null: one message per event.</summary>
+    public GroupConfig? Group { get; init; }
+}
 
 /// <summary>
 /// The match keys of a rule. Each key holds the values any of which may match; null means the key is absent

@@ -72,6 +72,8 @@ public static class BridgeHost
         services.AddSingleton<GroupResolver>();
         services.AddSingleton<GroupWaitWorker>();
         services.AddSingleton<EventMapper>();
+        services.AddSingleton<Incidents.IncidentBook>();
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Incidents);
         services.AddSingleton<Signal>();
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
@@ -88,6 +90,7 @@ public static class BridgeHost
         services.AddSingleton<DeliveryWorker>();
         services.AddHostedService<EventProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<GroupWaitWorker>());
+        services.AddHostedService<Incidents.IncidentWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         services.AddHostedService<StoreMaintenance>();
         services.AddProblemDetails();

@@ -178,8 +178,8 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
         });
     }
 
-    /// <summary>One prepared insert for every message of a commit.</summary>
-    private sealed class MessageInsert
+    /// <summary>One prepared insert for every message of a commit (the incident cards' too).</summary>
+    internal sealed class MessageInsert
     {
         private readonly SqliteCommand _insert;
         private readonly SqliteParameter _event, _rule, _idx, _dest, _topic, _body, _status, _next, _dead, _sequence;
