@@ -26,6 +26,9 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
     /// <summary>Mapping runs the sandbox allows at once (<c>mapping_limits.max_concurrency</c>).</summary>
     public int MaxConcurrency => maker.MaxConcurrency;
 
+    /// <summary>ntfy's "high" (4) and "max" (5): what a phone rings loudly for goes in the urgent lane.</summary>
+    public const int UrgentPriority = 4;
+
     public MappedRule Map(PendingEvent pending, string ruleName, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(pending);
@@ -98,7 +101,12 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
         var messages = new List<NewMessage>(made.Messages.Count + made.Errors.Count);
         var firstAttempt = now + destination.Retry.Schedule[0];
         foreach (var ready in made.Messages)
-            messages.Add(new NewMessage(rule.Name, indexBase + ready.Index, destinationName, ready.Message.Topic, ready.Body, MessageStatus.Pending, null, firstAttempt, ready.Message.SequenceId));
+        {
+            messages.Add(new NewMessage(rule.Name, indexBase + ready.Index, destinationName, ready.Message.Topic, ready.Body, MessageStatus.Pending, null, firstAttempt, ready.Message.SequenceId)
+            {
+                Lane = rule.Config.Urgent || ready.Message.Priority >= UrgentPriority ? MessageLane.Urgent : MessageLane.Normal,
+            });
+        }
         for (var j = 0; j < made.Errors.Count; j++)
         {
             var error = made.Errors[j];
