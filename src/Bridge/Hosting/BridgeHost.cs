@@ -88,9 +88,10 @@ public static class BridgeHost
         services.AddEdge();
         services.AddSingleton<DestinationSenders>();
         services.AddSingleton<DeliveryWorker>();
+        // Before the processor: it takes back the stored incidents before any event is folded.
+        services.AddHostedService<Incidents.IncidentWorker>();
         services.AddHostedService<EventProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<GroupWaitWorker>());
-        services.AddHostedService<Incidents.IncidentWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         services.AddHostedService<StoreMaintenance>();
         services.AddProblemDetails();

@@ -96,7 +96,7 @@ public sealed class IncidentBook
                 if (s.LastCardAt is null)
                 {
                     if (now < s.OpenedAt + entry.Config.Wait) continue;
-                    entry.State = s with { Cards = 1, LastCardAt = now, UpdatePending = false };
+                    entry.State = s with { Cards = 1, LastCardAt = now, UpdatePending = false, Version = s.Version + 1 };
                     due.Add(new DueCard(new GroupView(CardPhase.Open, entry.State, entry.Config), entry.LastEvent));
                 }
                 else if (now >= s.LastAt + entry.Config.Window)
@@ -106,13 +106,21 @@ public sealed class IncidentBook
                 }
                 else if (s.UpdatePending && now >= s.LastCardAt + entry.Config.Interval)
                 {
-                    entry.State = s with { Cards = s.Cards + 1, LastCardAt = now, UpdatePending = false };
+                    entry.State = s with { Cards = s.Cards + 1, LastCardAt = now, UpdatePending = false, Version = s.Version + 1 };
                     due.Add(new DueCard(new GroupView(CardPhase.Update, entry.State, entry.Config), entry.LastEvent));
                 }
             }
             foreach (var slot in closed ?? []) _open.Remove(slot);
         }
         return due;
+    }
+
+    /// <summary>Takes back an incident the store kept (at start-up, before any event is folded), under the rule's current <c>group</c>.</summary>
+    public void Restore(IncidentState state, GroupConfig config, BridgeEvent lastEvent)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        lock (_gate) _open[Slot(state.Rule, [.. state.Key])] = new Entry(state, config, lastEvent);
+        Changed.Set();
     }
 
     /// <summary>When the next card falls due; null when no incident is open.</summary>
@@ -148,9 +156,13 @@ public sealed class IncidentBook
 
     private static void AddClosing(Entry entry, DateTimeOffset now, List<DueCard> due)
     {
-        // A group of one event needs no closing card: its first card already says all there is.
-        if (entry.State.Count < 2) return;
-        var s = entry.State with { Cards = entry.State.Cards + 1, LastCardAt = now, UpdatePending = false };
+        // A group of one event needs no closing card: its first card already says all there is. Its state still goes.
+        if (entry.State.Count < 2)
+        {
+            due.Add(new DueCard(new GroupView(CardPhase.Close, entry.State, entry.Config), entry.LastEvent) { Silent = true });
+            return;
+        }
+        var s = entry.State with { Cards = entry.State.Cards + 1, LastCardAt = now, UpdatePending = false, Version = entry.State.Version + 1 };
         due.Add(new DueCard(new GroupView(CardPhase.Close, s, entry.Config), entry.LastEvent));
     }
 
@@ -227,4 +239,8 @@ public sealed class IncidentBook
 public sealed record IncidentFold(CardPhase? Send, GroupView View);
 
 /// <summary>A card the clock made due, with the latest event of its incident for the mapping to read.</summary>
-public sealed record DueCard(GroupView View, BridgeEvent LastEvent);
+public sealed record DueCard(GroupView View, BridgeEvent LastEvent)
+{
+    /// <summary>A group of one event closed: nothing to send, only its state to delete.</summary>
+    public bool Silent { get; init; }
+}

@@ -55,18 +55,17 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
             card = fold.View with { Phase = phase };
         }
         var messages = Messages(runtime, rule, e, destination, pending.DedupeKey, card, 0, now, out var runLog);
-        return new MappedRule(pending.Seq, ruleName, messages, runLog);
+        return new MappedRule(pending.Seq, ruleName, messages, runLog) { Incident = card?.State };
     }
 
     /// <summary>
     /// The messages of a card the clock made due (a first card after <c>wait</c>, an update, the closing card), made from
     /// the incident's latest event; null when its rule or destination is no longer configured (nothing to send it with).
     /// </summary>
-    public IReadOnlyList<NewMessage>? MapCard(BridgeRuntime runtime, DueCard due, DateTimeOffset now, out MappingRunLog? runLog)
+    public IReadOnlyList<NewMessage>? MapCard(BridgeRuntime runtime, DueCard due, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(due);
-        runLog = null;
         var state = due.View.State;
         if (runtime.Rules.Find(state.Rule) is not { Config.Group: not null } rule
             || !runtime.Config.Destinations.TryGetValue(rule.Config.Destination, out var destination))
@@ -75,7 +74,7 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
                 state.Id, state.Rule, due.View.Phase);
             return null;
         }
-        return Messages(runtime, rule, due.LastEvent, destination, state.Id, due.View, CardIndexBase + state.Cards * CardIndexStride, now, out runLog);
+        return Messages(runtime, rule, due.LastEvent, destination, state.Id, due.View, CardIndexBase + state.Cards * CardIndexStride, now, out _);
     }
 
     private List<NewMessage> Messages(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, DestinationConfig destination, string dedupeKey,
@@ -123,7 +122,7 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
         var line = s.LastCardAt is null
             ? $"held in incident {s.Id} (event {s.Count} of the group): its first card waits for group.wait"
             : $"held in incident {s.Id} (event {s.Count} of the group): its card is updated at most every {view.Config.Interval.TotalSeconds:0.###} s";
-        return new MappedRule(pending.Seq, rule.Name, [], new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", [line], []));
+        return new MappedRule(pending.Seq, rule.Name, [], new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", [line], [])) { Incident = s };
     }
 
     internal static MappedRule Dead(PendingEvent pending, string rule, string destination, string reason, DateTimeOffset now) =>

@@ -162,6 +162,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
                 // Committed already (a batch held the same rule twice): its messages are in.
                 if (!rulesLeft.Remove(rule.Rule)) continue;
                 foreach (var m in rule.Messages) insert.Run(rule.EventSeq, m);
+                if (rule.Incident is { } incident) SqliteIncidents.Save(c, tx, incident);
                 if (rule.Log is { } entry)
                 {
                     // A replayed mapping's run replaces what the rule's earlier run said.

@@ -1,17 +1,59 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using static Bridge.Storage.SqliteSql;
+
 namespace Bridge.Storage;
 
-/// <summary>Incident cards on SQLite: their messages are rows of <c>messages</c> under the incident's latest event.</summary>
+/// <summary>Incidents on SQLite: the <c>incidents</c> table (migration 8); their cards are rows of <c>messages</c> under the latest event.</summary>
 internal sealed class SqliteIncidents(SqliteStore store) : IIncidents
 {
     public Task CommitCardAsync(IncidentCard card, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(card);
-        if (card.Messages.Count == 0) return Task.CompletedTask;
         return store.WriteAsync((c, tx) =>
         {
             var insert = new SqliteEventLog.MessageInsert(c, tx, card.At.ToUnixTimeMilliseconds());
-            foreach (var m in card.Messages) insert.Run(card.EventSeq, m);
+            foreach (var m in card.Messages) insert.Run(card.State.LastEventSeq, m);
+            if (card.Closed)
+            {
+                using var delete = Command(c, tx, "DELETE FROM incidents WHERE id = $id");
+                delete.Parameters.AddWithValue("$id", card.State.Id);
+                delete.ExecuteNonQuery();
+            }
+            else Save(c, tx, card.State);
             return true;
         });
+    }
+
+    public Task<IReadOnlyList<OpenIncident>> GetOpenAsync(CancellationToken ct) =>
+        store.ReadAsync<IReadOnlyList<OpenIncident>>((c, tx) =>
+        {
+            using var q = Command(c, tx, "SELECT state, last_event_seq FROM incidents ORDER BY rule, id");
+            var rows = ReadAll(q, static r => (State: JsonSerializer.Deserialize(r.GetString(0), StoreJson.Default.IncidentState)!, Seq: r.GetInt64(1)));
+            using var find = Command(c, tx, $"SELECT {EventColumns} FROM events_full WHERE seq = $s");
+            var seq = find.Parameters.Add("$s", SqliteType.Integer);
+            var open = new List<OpenIncident>(rows.Count);
+            foreach (var (state, last) in rows)
+            {
+                seq.Value = last;
+                open.Add(new OpenIncident(state, ReadAll(find, ReadEvent).FirstOrDefault()));
+            }
+            return open;
+        });
+
+    /// <summary>Saves an incident's state unless the store holds a newer version of it; in the writer's transaction.</summary>
+    internal static void Save(SqliteConnection c, SqliteTransaction tx, Incidents.IncidentState state)
+    {
+        var save = Prepared(c, tx, """
+            INSERT INTO incidents (id, rule, version, last_event_seq, state) VALUES ($id, $rule, $v, $seq, $state)
+            ON CONFLICT (id) DO UPDATE SET version = excluded.version, last_event_seq = excluded.last_event_seq, state = excluded.state
+                WHERE excluded.version > incidents.version
+            """);
+        save.Parameters.AddWithValue("$id", state.Id);
+        save.Parameters.AddWithValue("$rule", state.Rule);
+        save.Parameters.AddWithValue("$v", state.Version);
+        save.Parameters.AddWithValue("$seq", state.LastEventSeq);
+        save.Parameters.AddWithValue("$state", JsonSerializer.Serialize(state, StoreJson.Default.IncidentState));
+        save.ExecuteNonQuery();
     }
 }

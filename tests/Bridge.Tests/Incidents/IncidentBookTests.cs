@@ -73,7 +73,9 @@ public sealed class IncidentBookTests
         Assert.Equal(CardPhase.Open, later.Send);
         Assert.NotEqual(alice.View.State.Id, later.View.State.Id);
         // Alice's first incident and Bob's had one event each: their first card said everything, so they close without another.
-        Assert.Empty(book.TakeDue(Start + TimeSpan.FromMinutes(6)));
+        var closed = book.TakeDue(Start + TimeSpan.FromMinutes(6));
+        Assert.Equal(2, closed.Count);
+        Assert.All(closed, c => Assert.True(c.Silent));
         Assert.Equal(1, book.Count);
     }
 

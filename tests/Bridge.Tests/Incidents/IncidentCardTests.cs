@@ -93,6 +93,38 @@ public sealed class IncidentCardTests
         Assert.Contains("(event 2 of the group): its card is updated at most every 30 s", held, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ARestartInMidStormKeepsTheCountAndSendsNoSecondCard()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        using var directory = new TempDirectory();
+        var time = new FakeTimeProvider(Start);
+        var options = new TestHostOptions(Directory: directory, Time: time);
+        string? id;
+        await using (var bridge = await BridgeTestHost.StartAsync(Config, ntfy, options: options))
+        {
+            await PostAsync(bridge, 1, 10, "10.0.0.1");
+            id = Assert.Single(await ntfy.WaitForMessagesAsync(1)).Text("sequence_id");
+            await bridge.Logs.WaitForCountAsync(e => e.RenderMessage().StartsWith("Processed event", StringComparison.Ordinal), 10);
+            await DeliveryClock.QuietAsync(bridge);
+            await bridge.KillAsync();
+        }
+
+        time.Advance(TimeSpan.FromSeconds(5));
+        await using var restarted = await BridgeTestHost.StartAsync(Config, ntfy, options: options);
+        var resumed = await restarted.Logs.WaitForMessageAsync("Resumed incident");
+        Assert.Contains("10 events, 1 card(s) sent", resumed.RenderMessage(), StringComparison.Ordinal);
+        await PostAsync(restarted, 11, 10, "10.0.0.2");
+        await restarted.Logs.WaitForCountAsync(e => e.RenderMessage().StartsWith("Processed event", StringComparison.Ordinal), 10);
+        await DeliveryClock.QuietAsync(restarted);
+        Assert.Single(ntfy.Published);
+
+        time.SetUtcNow(Start + TimeSpan.FromSeconds(30));
+        var update = Assert.Single(await ntfy.WaitForMessagesAsync(1));
+        Assert.Equal(id, update.Text("sequence_id"));
+        Assert.StartsWith("20 failed logins in 5 s from 2 addresses", update.Text("message"), StringComparison.Ordinal);
+    }
+
     /// <returns>How many were posted.</returns>
     private static async Task<int> PostAsync(BridgeTestHost bridge, int first, int count, string ip)
     {
