@@ -1,7 +1,7 @@
 namespace Bridge.Storage;
 
 /// <summary>
-/// The open incidents of grouped rules (<c>group</c>), so a restart in mid-storm keeps each count and sends no second
+/// The silences (time-boxed holds on matching events), and the open incidents of grouped rules (<c>group</c>), so a restart in mid-storm keeps each count and sends no second
 /// card, and the cards the clock rather than an event makes due (a first card after <c>wait</c>, an update after
 /// <c>interval</c>, the closing card after <c>window</c>). A card's messages are kept under the incident's latest event,
 /// like the messages its own mapping made. An incident's state is replaced only by a newer <see cref="Incidents.IncidentState.Version"/>.
@@ -18,6 +18,12 @@ public interface IIncidents
 
     /// <summary>The open incidents, each with its latest event as stored (null when that event is gone).</summary>
     Task<IReadOnlyList<OpenIncident>> GetOpenAsync(CancellationToken ct);
+
+    /// <summary>Saves a silence: a new one, or one ended early (its <see cref="Silences.Silence.EndedAt"/> set).</summary>
+    Task SaveSilenceAsync(Silences.Silence silence, CancellationToken ct);
+
+    /// <summary>The silences in force at <paramref name="now"/> (not ended, not over).</summary>
+    Task<IReadOnlyList<Silences.Silence>> GetSilencesAsync(DateTimeOffset now, CancellationToken ct);
 }
 
 /// <summary>One card the incident worker made.</summary>

@@ -6,4 +6,5 @@ namespace Bridge.Storage;
 [JsonSerializable(typeof(List<string>), TypeInfoPropertyName = "ListString")]
 [JsonSerializable(typeof(IReadOnlyList<MappingRunLog>), TypeInfoPropertyName = "MappingRunLogs")]
 [JsonSerializable(typeof(Incidents.IncidentState))]
+[JsonSerializable(typeof(Silences.SilenceMatch))]
 internal sealed partial class StoreJson : JsonSerializerContext;
