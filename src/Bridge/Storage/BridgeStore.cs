@@ -11,5 +11,8 @@ public sealed record BridgeStore(IEventLog Events, IOutbox Outbox, IAdminStore A
     /// <summary>Events waiting for their user's groups (Authentik's API), persisted so a restart keeps the wait.</summary>
     public required IGroupWaits GroupWaits { get; init; }
 
+    /// <summary>The incident cards of grouped rules that the clock, not an event, makes due.</summary>
+    public required IIncidents Incidents { get; init; }
+
     public ValueTask DisposeAsync() => Engine.DisposeAsync();
 }
