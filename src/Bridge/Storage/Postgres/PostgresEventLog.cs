@@ -174,6 +174,7 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
                 if (!rulesLeft.Contains(rule.Rule)) continue;
                 var left = rulesLeft.Where(r => r != rule.Rule).ToArray();
                 due |= await InsertMessagesAsync(c, tx, store.Clock, rule.EventSeq, rule.Messages, at, ct);
+                if (rule.Incident is { } incident) await PostgresIncidents.SaveAsync(c, tx, incident, ct);
                 if (rule.Log is { } entry)
                 {
                     // A replayed mapping's run replaces what the rule's earlier run said.
@@ -197,9 +198,9 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
         }, ct);
     }
 
-    /// <summary>Inserts an event's messages (one it already has, a re-run for a replayed mapping, is not made twice).</summary>
+    /// <summary>Inserts an event's messages (the incident cards' too; one it already has, a re-run for a replayed mapping, is not made twice).</summary>
     /// <returns>Whether any is pending: the delivery workers have something to look for.</returns>
-    private static async Task<bool> InsertMessagesAsync(NpgsqlConnection c, NpgsqlTransaction tx, PostgresClock clock, long eventSeq, IReadOnlyList<NewMessage> messages,
+    internal static async Task<bool> InsertMessagesAsync(NpgsqlConnection c, NpgsqlTransaction tx, PostgresClock clock, long eventSeq, IReadOnlyList<NewMessage> messages,
         DateTimeOffset now, CancellationToken ct)
     {
         if (messages.Count == 0) return false;

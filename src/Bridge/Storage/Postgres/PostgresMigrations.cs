@@ -116,6 +116,26 @@ internal static class PostgresMigrations
             AND jsonb_typeof(convert_from(body, 'UTF8')::jsonb -> 'priority') = 'number' AND (convert_from(body, 'UTF8')::jsonb ->> 'priority')::numeric >= 4;
         CREATE INDEX messages_lane_order ON messages (destination, lane DESC, id) WHERE status = 0;
         """,
+        // 3: incidents and silences, as SQLite's schema 8: an open incident's state as JSON, replaced only by a newer
+        // version and deleted with its closing card; a silence holds matching events until ends_at (ended_at: by hand).
+        """
+        CREATE TABLE incidents (
+            id             text   PRIMARY KEY,
+            rule           text   NOT NULL,
+            version        bigint NOT NULL,
+            last_event_seq bigint NOT NULL,
+            state          text   NOT NULL
+        );
+        CREATE TABLE silences (
+            id         text        PRIMARY KEY,
+            match      text        NOT NULL,
+            comment    text        NOT NULL,
+            created_by text        NOT NULL,
+            created_at timestamptz NOT NULL,
+            ends_at    timestamptz NOT NULL,
+            ended_at   timestamptz
+        );
+        """,
     ];
 
     public static int Latest => Steps.Count;

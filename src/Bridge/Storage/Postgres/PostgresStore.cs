@@ -61,6 +61,7 @@ public sealed class PostgresStore : IStoreHealth, IAsyncDisposable
         return new BridgeStore(new PostgresEventLog(store), new PostgresOutbox(store), new PostgresAdminStore(store), new PostgresRetention(store), store, store)
         {
             GroupWaits = new PostgresGroupWaits(store),
+            Incidents = new PostgresIncidents(store),
         };
     }
 
