@@ -9,7 +9,8 @@ namespace Bridge.Bench.Harness.Run;
 /// would refuse almost all of, and the open-loop phases may hold more than 64 requests at once while it stalls; and the
 /// destination is unpaced (<c>rate: none</c>), as for an ntfy that exempts the bridge: the sink has no limit to respect.
 /// </summary>
-internal sealed class BridgeContender(string binary, string repository) : Contender("bridge", delivers: true)
+/// <param name="storage">The <c>storage:</c> section as one flow mapping; null: the SQLite file in the scratch folder.</param>
+internal sealed class BridgeContender(string binary, string repository, string? storage = null) : Contender("bridge", delivers: true)
 {
     public const string HookToken = "bench-hook-token-0123456789abcdef";
 
@@ -47,7 +48,7 @@ internal sealed class BridgeContender(string binary, string repository) : Conten
         config.AppendLine($"  urls: {url}");
         config.AppendLine("  limits: { per_client: none, max_connections_per_client: 1024, max_in_flight: 1024 }");
         config.AppendLine($"mappings_dir: \"{Path.Combine(repository, "mappings")}\"");
-        config.AppendLine($"storage: {{ path: \"{Path.Combine(scratch, "data", "bridge.db")}\" }}");
+        config.AppendLine($"storage: {storage ?? $"{{ path: \"{Path.Combine(scratch, "data", "bridge.db")}\" }}"}");
         var skipping = false;
         foreach (var line in File.ReadLines(Path.Combine(repository, "samples", "bridge.yaml")))
         {

@@ -176,6 +176,9 @@ public sealed record RuleConfig(
     /// claimed before any waiting normal message of the destination. Default false.
     /// </summary>
     public bool Urgent { get; init; }
+
+    /// <summary>Its events as incident cards, one per group, updated in place (<c>group</c>); null: one message per event.</summary>
+    public GroupConfig? Group { get; init; }
 }
 
 /// <summary>

@@ -162,6 +162,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
                 // Committed already (a batch held the same rule twice): its messages are in.
                 if (!rulesLeft.Remove(rule.Rule)) continue;
                 foreach (var m in rule.Messages) insert.Run(rule.EventSeq, m);
+                if (rule.Incident is { } incident) SqliteIncidents.Save(c, tx, incident);
                 if (rule.Log is { } entry)
                 {
                     // A replayed mapping's run replaces what the rule's earlier run said.
@@ -178,8 +179,8 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
         });
     }
 
-    /// <summary>One prepared insert for every message of a commit.</summary>
-    private sealed class MessageInsert
+    /// <summary>One prepared insert for every message of a commit (the incident cards' too).</summary>
+    internal sealed class MessageInsert
     {
         private readonly SqliteCommand _insert;
         private readonly SqliteParameter _event, _rule, _idx, _dest, _topic, _body, _status, _next, _dead, _sequence, _lane;

@@ -169,6 +169,28 @@ internal static class SqliteMigrations
             WHERE status = 0 AND body IS NOT NULL AND json_valid(CAST(body AS TEXT)) AND json_extract(CAST(body AS TEXT), '$.priority') IN (4, 5);
         CREATE INDEX messages_lane_order ON messages (destination, lane DESC, id) WHERE status = 0 AND lane > 0;
         """,
+        // 8: incidents and silences. An open incident of a grouped rule is its state as JSON (Incidents.IncidentState),
+        // written with the commit of the event that changed it and replaced only by a newer version (runs commit out of
+        // order), deleted with its closing card; a restart resumes it. A silence holds the events its match keys match
+        // until ends_at (ended_at: ended early by hand).
+        """
+        CREATE TABLE incidents (
+            id             TEXT    PRIMARY KEY,
+            rule           TEXT    NOT NULL,
+            version        INTEGER NOT NULL,
+            last_event_seq INTEGER NOT NULL,
+            state          TEXT    NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE silences (
+            id         TEXT    PRIMARY KEY,
+            match      TEXT    NOT NULL,
+            comment    TEXT    NOT NULL,
+            created_by TEXT    NOT NULL,
+            created_at INTEGER NOT NULL,
+            ends_at    INTEGER NOT NULL,
+            ended_at   INTEGER
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int Latest => Steps.Count;

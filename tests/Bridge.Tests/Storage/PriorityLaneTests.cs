@@ -4,13 +4,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bridge.Tests.Storage;
 
-/// <summary>The lanes (schema 7): a higher lane is claimed before a destination's waiting lower ones, within the outbox's ordering rules.</summary>
-public sealed class PriorityLaneTests
+/// <summary>
+/// The lanes (SQLite schema 7, PostgreSQL schema 2): a higher lane is claimed before a destination's waiting lower ones,
+/// within the outbox's ordering rules; run once per engine.
+/// </summary>
+public abstract class PriorityLaneContractTests
 {
+    private protected abstract Task<StoreTestKit> OpenAsync();
+
     [Fact]
-    public async Task AnUrgentMessageIsClaimedBeforeEveryOlderWaitingHighOrNormalOne()
+    public async Task AnUrgentMessageIsClaimedBeforeEveryOlderWaitingNormalOne()
     {
-        await using var kit = await StoreTestKit.OpenAsync();
+        await using var kit = await OpenAsync();
         await AddAsync(kit, ("flood", "f1", MessageLane.High), ("quiet", "n1", MessageLane.Normal), ("flood", "f2", MessageLane.High),
             ("flood", "f3", MessageLane.High), ("admin", "a1", MessageLane.Urgent));
 
@@ -19,13 +24,14 @@ public sealed class PriorityLaneTests
 
         Assert.Equal(["a1", "f1"], first.Select(Sequence));
         Assert.Equal([MessageLane.Urgent, MessageLane.High], first.Select(l => l.Message.Lane));
+        Assert.Equal(MessageLane.Urgent, first[0].Message.Lane);
         Assert.Equal(["f2", "f3", "n1"], rest.Select(Sequence));
     }
 
     [Fact]
     public async Task AnUrgentMessageStillWaitsForAnOlderPendingOneWithItsSequenceId()
     {
-        await using var kit = await StoreTestKit.OpenAsync();
+        await using var kit = await OpenAsync();
         await AddAsync(kit, ("t", "card", MessageLane.Normal), ("t", "card", MessageLane.Urgent), ("t", "other", MessageLane.Urgent));
 
         var claimed = await ClaimAsync(kit, ClaimOrder.BySequence, 10);
@@ -37,13 +43,38 @@ public sealed class PriorityLaneTests
     [Fact]
     public async Task UnderStrictOrderAnUrgentMessageOvertakesOtherTopicsButNotAnOlderOneOfItsOwn()
     {
-        await using var kit = await StoreTestKit.OpenAsync();
+        await using var kit = await OpenAsync();
         await AddAsync(kit, ("flood", "f1", MessageLane.Normal), ("flood", "f2", MessageLane.Urgent), ("other", "o1", MessageLane.Normal), ("admin", "a1", MessageLane.Urgent));
 
         var claimed = await ClaimAsync(kit, ClaimOrder.StrictPerTopic, 10);
 
         Assert.Equal(["a1", "f1", "o1"], claimed.Select(Sequence));
     }
+
+    internal static Task<IReadOnlyList<OutboxLease>> ClaimAsync(StoreTestKit kit, ClaimOrder order, int limit) =>
+        kit.Store.Outbox.ClaimAsync("ntfy", order, kit.Time.GetUtcNow(), limit, TimeSpan.FromMinutes(1), CancellationToken.None);
+
+    private static string Sequence(OutboxLease lease) =>
+        System.Text.Json.JsonDocument.Parse(lease.Message.Body!).RootElement.GetProperty("sequence_id").GetString()!;
+
+    /// <summary>One event whose rule made these messages (topic, sequence_id, lane) to destination ntfy, in this order.</summary>
+    internal static async Task AddAsync(StoreTestKit kit, params (string Topic, string SequenceId, MessageLane Lane)[] messages)
+    {
+        var now = kit.Time.GetUtcNow();
+        var accepted = await kit.Store.Events.AcceptEventAsync(kit.New(StoreTestKit.Event(), "r"), CancellationToken.None);
+        var made = messages.Select((m, i) => new NewMessage("r", i, "ntfy", m.Topic,
+            System.Text.Encoding.UTF8.GetBytes($"{{\"topic\":\"{m.Topic}\",\"sequence_id\":\"{m.SequenceId}\"}}"), MessageStatus.Pending, null, now, m.SequenceId)
+        {
+            Lane = m.Lane,
+        }).ToList();
+        await kit.Store.Events.CommitMappedAsync([new Bridge.Storage.MappedRule(accepted.Seq, "r", made, null)], now, CancellationToken.None);
+    }
+}
+
+/// <summary>The lanes on the embedded engine, with what only its file shows: the migration of a version 6 file, the partial index.</summary>
+public sealed class PriorityLaneTests : PriorityLaneContractTests
+{
+    private protected override Task<StoreTestKit> OpenAsync() => StoreTestKit.OpenAsync();
 
     [Fact]
     public async Task AVersion6FileMovesItsPendingPriority4And5MessagesToTheirLanes()
@@ -73,8 +104,8 @@ public sealed class PriorityLaneTests
     public async Task TheLanesIndexHoldsOnlyPendingMessagesAboveNormal()
     {
         await using var kit = await StoreTestKit.OpenAsync();
-        await AddAsync(kit, ("t", "n", MessageLane.Normal), ("t", "u", MessageLane.Urgent));
-        var urgent = (await ClaimAsync(kit, ClaimOrder.BySequence, 10))[0];
+        await PriorityLaneContractTests.AddAsync(kit, ("t", "n", MessageLane.Normal), ("t", "u", MessageLane.Urgent));
+        var urgent = (await PriorityLaneContractTests.ClaimAsync(kit, ClaimOrder.BySequence, 10))[0];
         var now = kit.Time.GetUtcNow();
         await kit.Store.Outbox.SettleAsync([new Settlement(urgent, new AttemptRecord(urgent.Message.Id, now, "delivered", 200, null, "ok", TimeSpan.Zero),
             new MessageUpdate(MessageStatus.Delivered, 1, now, null, null))], CancellationToken.None);
@@ -82,23 +113,11 @@ public sealed class PriorityLaneTests
         Assert.Equal(0L, SqliteFile.Scalar(kit.Path, "SELECT COUNT(*) FROM messages INDEXED BY messages_lane_order WHERE status = 0 AND lane > 0"));
         Assert.Equal(2L, SqliteFile.Count(kit.Path, "messages"));
     }
+}
 
-    private static Task<IReadOnlyList<OutboxLease>> ClaimAsync(StoreTestKit kit, ClaimOrder order, int limit) =>
-        kit.Store.Outbox.ClaimAsync("ntfy", order, kit.Time.GetUtcNow(), limit, TimeSpan.FromMinutes(1), CancellationToken.None);
-
-    private static string Sequence(OutboxLease lease) =>
-        System.Text.Json.JsonDocument.Parse(lease.Message.Body!).RootElement.GetProperty("sequence_id").GetString()!;
-
-    /// <summary>One event whose rule made these messages (topic, sequence_id, lane) to destination ntfy, in this order.</summary>
-    private static async Task AddAsync(StoreTestKit kit, params (string Topic, string SequenceId, MessageLane Lane)[] messages)
-    {
-        var now = kit.Time.GetUtcNow();
-        var accepted = await kit.Store.Events.AcceptEventAsync(kit.New(StoreTestKit.Event(), "r"), CancellationToken.None);
-        var made = messages.Select((m, i) => new NewMessage("r", i, "ntfy", m.Topic,
-            System.Text.Encoding.UTF8.GetBytes($"{{\"topic\":\"{m.Topic}\",\"sequence_id\":\"{m.SequenceId}\"}}"), MessageStatus.Pending, null, now, m.SequenceId)
-        {
-            Lane = m.Lane,
-        }).ToList();
-        await kit.Store.Events.CommitMappedAsync([new Bridge.Storage.MappedRule(accepted.Seq, "r", made, null)], now, CancellationToken.None);
-    }
+/// <summary>The lanes on a real PostgreSQL server, a database per test.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresPriorityLaneTests(PostgresServer server) : PriorityLaneContractTests
+{
+    private protected override Task<StoreTestKit> OpenAsync() => StoreTestKit.OpenAsync(server);
 }
