@@ -103,6 +103,31 @@ interface BridgeContext {
   now: string;
   /** The bridge's server.public_url, for links to its dashboard; null when not configured. */
   public_url: string | null;
+  /** The incident card to make, for a rule with `group`; null otherwise. */
+  group: BridgeGroup | null;
+}
+
+/** ctx.group: one incident (a rule's group) as it stands when this card is made. */
+interface BridgeGroup {
+  /** The ntfy sequence_id every card of the incident carries. */
+  id: string;
+  /** open: the first card; update: more events joined; close: the group was quiet for its window. */
+  phase: "open" | "update" | "close";
+  /** Which card this is (1 for the first). */
+  card: number;
+  /** Events in the group so far. */
+  count: number;
+  /** When the first and the latest event joined, ISO-8601 UTC. */
+  first: string;
+  last: string;
+  window_seconds: number;
+  interval_seconds: number;
+  /** The values of the rule's group.by fields that make this group. */
+  key: Record<string, string | null>;
+  /** Distinct values seen (at most 50 each) of the group.by fields and of client_ip, user.username, context.username, action. */
+  values: Record<string, string[]>;
+  /** The first event and the latest ones, at most 5. */
+  samples: { id: string; action: string | null; user: string | null; client_ip: string | null; summary: string | null; at: string }[];
 }
 
 /** A button on the notification. At most three per message. */
@@ -150,6 +175,8 @@ interface BridgeHelpers {
   place(source: BridgeEvent | AuthentikContext | AuthentikGeo | null | undefined): string;
   /** "5 minutes ago", "in 2 hours", "just now", relative to ctx.now; "" for no or a bad date. */
   ago(when: string | number | Date | null | undefined): string;
+  /** An incident card's headline, "47 failed logins in 3 min from 3 addresses"; "" without a group or for one event. */
+  incident(group: BridgeGroup | null | undefined, noun: string): string;
   /** A "view" action (a button that opens url); null without a url, so it can go straight into actions. */
   viewAction(label: string, url: string | null | undefined, clear?: boolean): NtfyAction | null;
   /** An "http" action (a button that sends a request; POST unless options.method); an object body is sent as JSON. */

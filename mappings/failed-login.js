@@ -4,6 +4,7 @@
 //   - name: failed-login
 //     match: { action: login_failed }
 //     mapping: failed-login.js
+//     group: { by: [context.username], window: 5m, interval: 30s }   # one card per guessed account, updated in place
 // Try it:  bridge try --mapping mappings/failed-login.js samples/payloads/authentik/event-login-failed.json
 // Tests:   tests/failed-login.yaml
 
@@ -15,7 +16,11 @@ function map(event, ctx) {
   const attempted = context.username || event.user?.username || 'unknown user';
   const where = bridge.place(event);
 
-  const lines = [`Someone tried to sign in as ${attempted}.`];
+  // A grouped rule's card counts the whole storm first: "47 failed logins in 3 min from 3 addresses".
+  const storm = bridge.incident(ctx.group, 'failed logins');
+  const closed = storm && ctx.group?.phase === 'close';
+  const lines = storm ? [closed ? `${storm}; it stopped ${bridge.ago(ctx.group?.last)}.` : `${storm}.`, 'Latest:'] : [];
+  lines.push(`Someone tried to sign in as ${attempted}.`);
   // The default transport body carries no address: say nothing rather than "unknown".
   if (event.client_ip) lines.push(`IP: ${event.client_ip}${where ? ` · ${where}` : ''}`);
   if (context.asn?.as_org) lines.push(`Network: ${context.asn.as_org}`);
@@ -23,10 +28,11 @@ function map(event, ctx) {
   if (context.http_request?.user_agent) lines.push(`Client: ${bridge.browser(context.http_request.user_agent)}`);
 
   return {
-    title: `Failed login: ${attempted}`,
+    title: storm ? `${closed ? 'Over: ' : ''}${attempted}: ${ctx.group?.count} failed logins` : `Failed login: ${attempted}`,
     message: lines.join('\n'),
-    // The Authentik rule's severity says how loud to be: notice → default, warning → high, alert → urgent.
-    priority: bridge.priority(event.severity),
+    // The Authentik rule's severity says how loud to be: notice → default, warning → high, alert → urgent. The
+    // closing card of a storm is quiet: it only says it is over.
+    priority: closed ? 'low' : bridge.priority(event.severity),
     tags: ['warning', 'login_failed'],
     click: bridge.links.event(event, ctx) || bridge.eventUrl(ctx, event),
   };

@@ -4,6 +4,7 @@ using Bridge.Configuration;
 using Bridge.Dashboard;
 using Bridge.Delivery;
 using Bridge.Pipeline;
+using Bridge.Silences;
 using Bridge.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -40,6 +41,7 @@ public static class AdminEndpoints
         group.MapPost("/messages/replay", ReplayManyAsync);
         group.MapGet("/status", StatusAsync);
         group.MapPlayground();
+        group.MapSilences();
     }
 
     private static async Task<Results<Ok<ListPage<EventView>>, ProblemHttpResult>> ListEventsAsync(

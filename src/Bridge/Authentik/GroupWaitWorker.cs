@@ -12,8 +12,8 @@ namespace Bridge.Authentik;
 /// so a restart resumes the schedule; a refused token is retried slowly, and at once after a config reload changes the
 /// source's <c>authentik_api</c>. Rules are never judged on guessed groups: the event waits until the API answers.
 /// </summary>
-public sealed class GroupWaitWorker(IGroupWaits waits, GroupResolver resolver, LiveRuntime live, DurableEventQueue queue, TimeProvider time,
-    ILogger<GroupWaitWorker> log) : BackgroundService
+public sealed class GroupWaitWorker(IGroupWaits waits, GroupResolver resolver, LiveRuntime live, DurableEventQueue queue, Silences.SilenceBook silences,
+    TimeProvider time, ILogger<GroupWaitWorker> log) : BackgroundService
 {
     /// <summary>Events taken from the store per pass.</summary>
     public const int Batch = 64;
@@ -120,7 +120,7 @@ public sealed class GroupWaitWorker(IGroupWaits waits, GroupResolver resolver, L
 
     private async Task JudgeAsync(WaitingEvent waiting, BridgeRuntime runtime, BridgeEvent e, CancellationToken ct)
     {
-        var verdicts = runtime.Rules.Evaluate(e);
+        var verdicts = silences.Apply(runtime.Rules.Evaluate(e), e, time.GetUtcNow());
         var judged = await waits.ResolveAsync(waiting.Seq, new NewEvent(e, verdicts, waiting.DedupeKey, waiting.ReceivedAt, runtime.Config.Storage.DedupeWindow), ct);
         if (judged is null) return;
         var groups = e.User?.Groups ?? [];

@@ -59,13 +59,17 @@ public static class AdminClient
     }
 
     /// <summary>Sends a request; the JSON answer, or null with the problem written to <paramref name="errors"/>.</summary>
-    public static async Task<JsonElement?> SendAsync(HttpClient client, HttpMethod method, string path, TextWriter errors, CancellationToken ct)
+    public static Task<JsonElement?> SendAsync(HttpClient client, HttpMethod method, string path, TextWriter errors, CancellationToken ct) =>
+        SendAsync(client, method, path, null, errors, ct);
+
+    /// <summary>The same, with a request body (<c>bridge silence add</c>).</summary>
+    public static async Task<JsonElement?> SendAsync(HttpClient client, HttpMethod method, string path, HttpContent? content, TextWriter errors, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(errors);
         try
         {
-            using var response = await client.SendAsync(new HttpRequestMessage(method, path), ct);
+            using var response = await client.SendAsync(new HttpRequestMessage(method, path) { Content = content }, ct);
             var text = await response.Content.ReadAsStringAsync(ct);
             JsonElement? body = null;
             try

@@ -23,6 +23,7 @@ public static class BridgeCli
             TestCommand.Create(),
             StatusCommand.Create(),
             ReplayCommand.Create(),
+            SilenceCommand.Create(),
         };
         root.SetAction((result, ct) => ServeCommand.RunAsync(result, ct));
         return root;

@@ -154,7 +154,17 @@ public sealed record RuleConfig(
     string Destination,
     string? Topic,
     bool Stop,
-    string Path);
+    string Path)
+{
+    /// <summary>
+    /// <c>urgent: true</c>: the rule's messages wait in the urgent lane whatever their priority (as priority 4-5 ones do),
+    /// claimed before any waiting normal message of the destination. Default false.
+    /// </summary>
+    public bool Urgent { get; init; }
+
+    /// <summary>Its events as incident cards, one per group, updated in place (<c>group</c>); null: one message per event.</summary>
+    public GroupConfig? Group { get; init; }
+}
 
 /// <summary>
 /// The match keys of a rule. Each key holds the values any of which may match; null means the key is absent

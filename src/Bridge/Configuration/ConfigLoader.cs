@@ -24,7 +24,7 @@ public static partial class ConfigLoader
     /// <summary>The in-process backoff keys of the first version; the persisted schedule replaced them.</summary>
     private static readonly string[] FormerRetryKeys = ["attempts", "delay", "max_delay"];
     private static readonly string[] SourceKeys = ["format", "token", "token_file", "auth", "action_field", "base_url", "allow_from", "rate_limit", "authentik_api"];
-    private static readonly string[] RuleKeys = ["name", "source", "match", "unless", "mapping", "destination", "topic", "stop"];
+    private static readonly string[] RuleKeys = ["name", "source", "match", "unless", "mapping", "destination", "topic", "stop", "urgent", "group"];
 
     /// <param name="yaml">The file's text.</param>
     /// <param name="filePath">Where it came from (for messages and relative paths); null for the embedded sample.</param>
@@ -399,8 +399,10 @@ public static partial class ConfigLoader
             var destination = ResolveDestination(section, destinations);
             var topic = section.Text("topic");
             var stop = section.Flag("stop") ?? false;
+            var urgent = section.Flag("urgent") ?? false;
+            var group = ReadGroup(section);
             section.ReportUnknownKeys(RuleKeys);
-            rules.Add(new RuleConfig(name, match, unless, string.IsNullOrEmpty(mapping) ? null : mapping, destination, topic, stop, section.Path));
+            rules.Add(new RuleConfig(name, match, unless, string.IsNullOrEmpty(mapping) ? null : mapping, destination, topic, stop, section.Path) { Urgent = urgent, Group = group });
         }
         return rules;
     }

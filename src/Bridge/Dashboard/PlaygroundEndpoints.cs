@@ -161,11 +161,12 @@ public static partial class PlaygroundEndpoints
         var mapping = request.Script is { } script
             ? PlaygroundPath.Compile(mappingName, loaded?.FilePath, script, runtime.Config.MappingLimits, out compileError)
             : loaded;
+        var dedupeKey = storedKey ?? DedupeKeys.For(e, source.Format);
         var ctx = rule is not null
-            ? MappingContext.For(rule.Config, source, runtime.Config.Server.PublicUrl) with { Now = now }
+            ? (MappingContext.For(rule.Config, source, runtime.Config.Server.PublicUrl) with { Now = now }).WithGroupOf(rule.Config, e, dedupeKey, now)
             : new MappingContext(PlaygroundCase.TestDefaults, MappingTests.MappingTestRunner.DefaultTopic, PlaygroundCase.TestDefaults, e.Source, source.BaseUrl)
                 { Now = now, PublicUrl = runtime.Config.Server.PublicUrl?.ToString() };
-        return (new Trial(rule, mappingName, mapping, compileError, source, e, reading.Verdicts, ctx, body, storedKey ?? DedupeKeys.For(e, source.Format)), null);
+        return (new Trial(rule, mappingName, mapping, compileError, source, e, reading.Verdicts, ctx, body, dedupeKey), null);
     }
 
     private static PlaygroundError CompileError(string text)

@@ -76,6 +76,10 @@ public static class BridgeHost
         services.AddSingleton<GroupResolver>();
         services.AddSingleton<GroupWaitWorker>();
         services.AddSingleton<EventMapper>();
+        services.AddSingleton<Incidents.IncidentBook>();
+        services.AddSingleton<Silences.SilenceBook>();
+        services.AddSingleton<Silences.Silencer>();
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Incidents);
         services.AddSingleton<Signal>();
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
@@ -90,6 +94,9 @@ public static class BridgeHost
         services.AddEdge();
         services.AddSingleton<DestinationSenders>();
         services.AddSingleton<DeliveryWorker>();
+        // Before the processor: the stored silences are in force and the stored incidents back before any event is judged.
+        services.AddHostedService(sp => sp.GetRequiredService<Silences.Silencer>());
+        services.AddHostedService<Incidents.IncidentWorker>();
         services.AddHostedService<EventProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<GroupWaitWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());

@@ -24,4 +24,6 @@ namespace Bridge.Hosting;
 [JsonSerializable(typeof(PlaygroundOptions))]
 [JsonSerializable(typeof(PlaygroundResult))]
 [JsonSerializable(typeof(PlaygroundSent))]
+[JsonSerializable(typeof(Silences.SilenceView))]
+[JsonSerializable(typeof(Silences.SilenceList))]
 internal sealed partial class HttpJson : JsonSerializerContext;

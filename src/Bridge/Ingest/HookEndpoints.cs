@@ -22,13 +22,13 @@ public static class HookEndpoints
         // One logger for the host's hooks, made here: the logger factory makes a new one (and its caches) on every call.
         var log = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HookEndpoints).FullName!);
         group.MapPost("/{source}", (string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, RefusalLog refusals,
-            GroupResolver groups, GroupWaitWorker lookups, IGroupWaits waits) => ReceiveAsync(source, http, live, gate, queue, time, log, refusals, groups, lookups, waits));
+            GroupResolver groups, GroupWaitWorker lookups, IGroupWaits waits, Silences.SilenceBook silences) => ReceiveAsync(source, http, live, gate, queue, time, log, refusals, groups, lookups, waits, silences));
         return group;
     }
 
     private static async Task<Results<Accepted<HookAccepted>, ProblemHttpResult>> ReceiveAsync(
         string source, HttpContext http, LiveRuntime live, HookGate gate, IEventQueue queue, TimeProvider time, ILogger log, RefusalLog refusals,
-        GroupResolver groups, GroupWaitWorker lookups, IGroupWaits waits)
+        GroupResolver groups, GroupWaitWorker lookups, IGroupWaits waits, Silences.SilenceBook silences)
     {
         var runtime = live.Current;
         if (!runtime.Config.Sources.TryGetValue(source, out var sourceConfig))
@@ -72,7 +72,7 @@ public static class HookEndpoints
                 }
                 return Answer(committed, e, [], admission, http, log);
         }
-        var verdicts = runtime.Rules.Evaluate(e);
+        var verdicts = silences.Apply(runtime.Rules.Evaluate(e), e, receivedAt);
         // Not the request's token: once queued for commit, the write completes even if the sender hangs up.
         var stored = await queue.AcceptAsync(new AcceptedEvent(e, verdicts, runtime, receivedAt), CancellationToken.None);
         if (stored.Status == AcceptStatus.Accepted) LogAccepted(log, e, verdicts);

@@ -1,4 +1,5 @@
 using Bridge.Configuration;
+using Bridge.Events;
 
 namespace Bridge.Mappings;
 
@@ -15,6 +16,9 @@ public sealed record MappingContext(string Rule, string? Topic, string Destinati
     /// <summary>The bridge's <c>server.public_url</c>, for links to its dashboard (<c>bridge.links.event</c>); null when not set.</summary>
     public string? PublicUrl { get; init; }
 
+    /// <summary>The incident card a grouped rule's mapping makes (<c>ctx.group</c>); null for a rule without <c>group</c>.</summary>
+    public Incidents.GroupView? Group { get; init; }
+
     /// <summary>
     /// The <c>ctx</c> of <paramref name="rule"/>'s mapping for an event that arrived on <paramref name="source"/>. Made
     /// here only, so <c>serve</c>, <c>bridge try</c> and <c>bridge test</c> hand a mapping the same context.
@@ -25,5 +29,15 @@ public sealed record MappingContext(string Rule, string? Topic, string Destinati
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(source);
         return new(rule.Name, rule.Topic, rule.Destination, source.Name, source.BaseUrl) { PublicUrl = publicUrl?.ToString() };
+    }
+
+    /// <summary>
+    /// For a grouped rule with no card given: the card of a group that <paramref name="e"/> alone opened, which is what one
+    /// event on its own (<c>bridge try</c>, <c>bridge test</c>, the playground) makes in <c>serve</c> too.
+    /// </summary>
+    public MappingContext WithGroupOf(RuleConfig rule, BridgeEvent e, string dedupeKey, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return Group is null && rule.Group is { } grouping ? this with { Group = Incidents.IncidentBook.OneEvent(rule.Name, grouping, e, dedupeKey, Now ?? now) } : this;
     }
 }

@@ -44,6 +44,9 @@ public sealed class MappingRunner(MappingLimitsConfig limits, TimeProvider? time
 
     public MappingLimitsConfig Limits { get; } = limits;
 
+    /// <summary>The clock behind a run's <c>ctx.now</c> when the context fixes none.</summary>
+    public TimeProvider Time => _time;
+
     /// <summary>Runs the mapping <paramref name="rule"/> names (or the built-in default) on one event. Never throws for script problems.</summary>
     public MappingOutcome Run(MappingCatalog catalog, CompiledRule rule, BridgeEvent e, MappingContext ctx)
     {

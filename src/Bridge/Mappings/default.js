@@ -130,6 +130,22 @@ function fromJsonWebhook(event, ctx) {
   };
 }
 
+// An incident card (a rule with `group`): the count on top, the latest event below. A group of one event is an
+// ordinary notification; the closing card is quiet (priority 2), since the storm is over.
+function asIncident(card, event, ctx, label) {
+  const g = ctx.group;
+  if (!g || g.count < 2) return card;
+  const noun = event.action === 'login_failed' ? 'failed logins' : `${label.toLowerCase()} events`;
+  const closed = g.phase === 'close';
+  const head = bridge.incident(g, noun);
+  return {
+    ...card,
+    title: `${closed ? 'Over: ' : ''}${card.title} (${g.count}×)`,
+    message: [closed ? `${head}; quiet since ${bridge.ago(g.last)}` : head, 'Latest:', card.message].join('\n'),
+    priority: closed ? Math.min(card.priority, 2) : card.priority,
+  };
+}
+
 function map(event, ctx) {
   // A `format: json` source carries no user, context or summary: show the body itself.
   if (!event.user && !event.context && !event.summary) return fromJsonWebhook(event, ctx);
@@ -157,11 +173,11 @@ function map(event, ctx) {
   const tags = [emojiFor(event.action)];
   if (event.action) tags.push(event.action);
 
-  return {
+  return asIncident({
     title: who ? `${label}: ${who}` : label,
     message: lines.join('\n'),
     priority: PRIORITY[event.severity] || 3,
     tags,
     click: bridge.links.event(event, ctx) || eventLink(ctx.base_url, event.id),
-  };
+  }, event, ctx, label);
 }

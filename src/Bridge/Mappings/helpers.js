@@ -57,6 +57,20 @@
       return future ? `in ${words}` : `${words} ago`;
     },
 
+    /**
+     * An incident card's headline (ctx.group of a rule with `group`): "47 failed logins in 3 min from 3 addresses";
+     * '' without a group or for a group of one event, so a mapping can put it first whatever the rule.
+     */
+    incident(group, noun) {
+      if (!group || !(group.count > 1)) return '';
+      const seconds = Math.max(0, Math.round((new Date(group.last).getTime() - new Date(group.first).getTime()) / 1000));
+      const span = seconds < 60 ? `${seconds} s` : seconds < 3600 ? `${Math.round(seconds / 60)} min`
+        : `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+      const ips = (group.values && group.values.client_ip) || [];
+      const from = ips.length > 1 ? ` from ${ips.length} addresses` : ips.length === 1 ? ` from ${ips[0]}` : '';
+      return `${group.count} ${text(noun) || 'events'} in ${span}${from}`;
+    },
+
     /** An ntfy "view" action: a button that opens a URL. Null without a URL, so it can go straight into actions. */
     viewAction(label, url, clear) {
       if (!url) return null;

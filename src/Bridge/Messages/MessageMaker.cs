@@ -1,5 +1,6 @@
 using Bridge.Configuration;
 using Bridge.Events;
+using Bridge.Incidents;
 using Bridge.Mappings;
 using Bridge.Rules;
 using Bridge.Storage;
@@ -18,20 +19,24 @@ public sealed class MessageMaker(MappingRunner runner)
 
     /// <summary>Runs <paramref name="rule"/>'s mapping on <paramref name="e"/>, as <c>serve</c> does. Never throws for script problems.</summary>
     /// <param name="dedupeKey">The event's de-duplication key (the store's, for a stored event), from which the <c>sequence_id</c> is made.</param>
-    public MadeMessages Make(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, string dedupeKey)
+    /// <param name="group">The incident card to make, for a grouped rule; null makes the card of a group this event alone opened.</param>
+    public MadeMessages Make(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, string dedupeKey, GroupView? group = null)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(e);
-        return Make(runtime, rule, e, dedupeKey, MappingContext.For(rule.Config, runtime.Config.Sources[e.Source], runtime.Config.Server.PublicUrl));
+        var ctx = MappingContext.For(rule.Config, runtime.Config.Sources[e.Source], runtime.Config.Server.PublicUrl) with { Group = group };
+        return Make(runtime, rule, e, dedupeKey, ctx);
     }
 
-    /// <summary>As <see cref="Make(BridgeRuntime, CompiledRule, BridgeEvent, string)"/>, with a <c>ctx</c> a test case changed.</summary>
+    /// <summary>As <see cref="Make(BridgeRuntime, CompiledRule, BridgeEvent, string, GroupView)"/>, with a <c>ctx</c> a test case changed.</summary>
     public MadeMessages Make(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, string dedupeKey, MappingContext ctx)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(rule);
-        return Finish(runner.Run(runtime.Mappings, rule, e, ctx), rule.Config.Mapping ?? CompiledMapping.DefaultName, rule.Name, dedupeKey);
+        ArgumentNullException.ThrowIfNull(ctx);
+        ctx = ctx.WithGroupOf(rule.Config, e, dedupeKey, runner.Time.GetUtcNow());
+        return Finish(runner.Run(runtime.Mappings, rule, e, ctx), rule.Config.Mapping ?? CompiledMapping.DefaultName, rule.Name, dedupeKey, ctx.Group);
     }
 
     /// <summary>Runs one mapping with no rule around it (a mapping-only test); <paramref name="ctx"/> names the rule the id is made for.</summary>
@@ -39,10 +44,11 @@ public sealed class MessageMaker(MappingRunner runner)
     {
         ArgumentNullException.ThrowIfNull(mapping);
         ArgumentNullException.ThrowIfNull(ctx);
-        return Finish(runner.Run(mapping, e, ctx), mapping.Name, ctx.Rule, dedupeKey);
+        return Finish(runner.Run(mapping, e, ctx), mapping.Name, ctx.Rule, dedupeKey, ctx.Group);
     }
 
-    private static MadeMessages Finish(MappingOutcome outcome, string mapping, string rule, string dedupeKey)
+    /// <param name="group">An incident card's messages carry the incident's ids, whatever the mapping set, so each card replaces the last.</param>
+    private static MadeMessages Finish(MappingOutcome outcome, string mapping, string rule, string dedupeKey, GroupView? group)
     {
         var ready = new List<ReadyMessage>(outcome.Messages.Count);
         var errors = new List<MappingError>(outcome.Errors);
@@ -51,8 +57,10 @@ public sealed class MessageMaker(MappingRunner runner)
             var message = outcome.Messages[i];
             var normalized = i < outcome.Bodies.Count ? outcome.Bodies[i] : null;
             // Redelivery after a crash then replaces the first copy on newer ntfy clients instead of doubling it.
-            var (fitted, body, error) = (message.SequenceId, normalized) switch
+            var (fitted, body, error) = (group is null ? message.SequenceId : "", normalized) switch
             {
+                // An incident card: its id is the incident's.
+                ("", _) => MessageNormalizer.Fit(message with { SequenceId = group!.SequenceId(i) }),
                 (null, { } withoutId) => MessageNormalizer.FitWithSequenceId(message with { SequenceId = DedupeKeys.SequenceId(dedupeKey, rule, i) }, withoutId),
                 (null, null) => MessageNormalizer.Fit(message with { SequenceId = DedupeKeys.SequenceId(dedupeKey, rule, i) }),
                 // The mapping set the id: the normaliser fitted the very body ntfy gets.

@@ -98,7 +98,12 @@ public sealed class DurableEventQueue(IEventLog store, LiveRuntime live, TimePro
             return new PendingEvent(stored.Seq, stored.EventId, stored.DedupeKey, accepted.Event, stored.RulesLeft, accepted.Runtime);
 
         // Committed by an earlier process (or not cached): rebuild the event from its body under today's configuration.
-        var runtime = live.Current;
+        return Rebuild(stored, live.Current);
+    }
+
+    /// <summary>A stored event read again from its body under <paramref name="runtime"/>, as the rules saw it (the incident worker's latest events too).</summary>
+    internal static PendingEvent Rebuild(StoredEvent stored, BridgeRuntime runtime)
+    {
         if (!runtime.Config.Sources.TryGetValue(stored.Source, out var source))
             return Unbuildable(stored, runtime, $"source '{stored.Source}' is no longer configured");
         var reading = EventReader.ReadEvent(stored.Body, source, stored.ReceivedAt, PayloadLimits.Stored);

@@ -1,22 +1,37 @@
+using Bridge.Configuration;
+using Bridge.Events;
+using Bridge.Incidents;
 using Bridge.Messages;
+using Bridge.Rules;
 using Bridge.Storage;
 
 namespace Bridge.Pipeline;
 
 /// <summary>
 /// Maps one committed event for one of its rules: runs the rule's mapping and turns what it returned into the messages
-/// to commit (a dead one, with the reason, for each error) and the mapping's log. Thread-safe: the processor runs many
-/// at once. The unit the processor schedules and commits.
+/// to commit (a dead one, with the reason, for each error) and the mapping's log. A grouped rule's event is first folded
+/// into its incident, and the mapping runs only when a card is due. Thread-safe: the processor runs many at once. The
+/// unit the processor schedules and commits; the incident worker makes the cards the clock makes due here too.
 /// </summary>
-public sealed class EventMapper(MessageMaker maker, ILogger<EventMapper> log)
+public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILogger<EventMapper> log)
 {
+    /// <summary>
+    /// The messages of a card the incident worker makes are kept under the incident's latest event, from this index on
+    /// (then a stride per card), apart from those the event's own mapping made.
+    /// </summary>
+    public const int CardIndexBase = 1000;
+
+    private const int CardIndexStride = 100;
+
     /// <summary>Mapping runs the sandbox allows at once (<c>mapping_limits.max_concurrency</c>).</summary>
     public int MaxConcurrency => maker.MaxConcurrency;
+
+    /// <summary>ntfy's "high" (4) and "max" (5): what a phone rings loudly for goes in the urgent lane.</summary>
+    public const int UrgentPriority = 4;
 
     public MappedRule Map(PendingEvent pending, string ruleName, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(pending);
-        var messages = new List<NewMessage>();
         var runtime = pending.Runtime;
         var rule = runtime.Rules.Find(ruleName);
         if (rule is null)
@@ -32,32 +47,82 @@ public sealed class EventMapper(MessageMaker maker, ILogger<EventMapper> log)
         }
         if (!runtime.Config.Destinations.TryGetValue(destinationName, out var destination))
             return Dead(pending, ruleName, destinationName, $"destination '{destinationName}' is no longer configured", now);
+        GroupView? card = null;
+        if (rule.Config.Group is { } grouping)
+        {
+            var fold = incidents.Fold(rule.Name, grouping, e, pending.Seq, pending.DedupeKey, now);
+            if (fold.Send is not { } phase) return Held(pending, rule, fold.View);
+            card = fold.View with { Phase = phase };
+        }
+        var messages = Messages(runtime, rule, e, destination, pending.DedupeKey, card, 0, now, out var runLog);
+        return new MappedRule(pending.Seq, ruleName, messages, runLog) { Incident = card?.State };
+    }
+
+    /// <summary>
+    /// The messages of a card the clock made due (a first card after <c>wait</c>, an update, the closing card), made from
+    /// the incident's latest event; null when its rule or destination is no longer configured (nothing to send it with).
+    /// </summary>
+    public IReadOnlyList<NewMessage>? MapCard(BridgeRuntime runtime, DueCard due, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(due);
+        var state = due.View.State;
+        if (runtime.Rules.Find(state.Rule) is not { Config.Group: not null } rule
+            || !runtime.Config.Destinations.TryGetValue(rule.Config.Destination, out var destination))
+        {
+            log.LogWarning("Incident {Incident} of rule {Rule} cannot send its {Phase} card: the rule, its group or its destination is no longer configured",
+                state.Id, state.Rule, due.View.Phase);
+            return null;
+        }
+        return Messages(runtime, rule, due.LastEvent, destination, state.Id, due.View, CardIndexBase + state.Cards * CardIndexStride, now, out _);
+    }
+
+    private List<NewMessage> Messages(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, DestinationConfig destination, string dedupeKey,
+        GroupView? card, int indexBase, DateTimeOffset now, out MappingRunLog? runLog)
+    {
+        runLog = null;
+        var destinationName = rule.Config.Destination;
         MadeMessages made;
         try
         {
-            made = maker.Make(runtime, rule, e, pending.DedupeKey);
+            made = maker.Make(runtime, rule, e, dedupeKey, card);
         }
         catch (Exception ex)
         {
             log.LogError(ex, "Mapping for rule {Rule} crashed on event {EventId}; recorded as dead", rule.Name, e.Id);
-            return Dead(pending, ruleName, destinationName, $"the mapping crashed: {ex.GetType().Name}: {ex.Message}", now);
+            return [DeadMessage(rule.Name, indexBase, destinationName, $"the mapping crashed: {ex.GetType().Name}: {ex.Message}", now)];
         }
-        MappingRunLog? runLog = null;
         if (made.Logs.Count > 0 || made.Errors.Count > 0)
             runLog = new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", made.Logs, [.. made.Errors.Select(er => er.ToString())]);
         foreach (var line in made.Logs) log.LogInformation("Mapping {Mapping} (rule {Rule}, event {EventId}) logged: {Line}", rule.Config.Mapping ?? "default", rule.Name, e.Id, line);
         if (made.Dropped) log.LogInformation("Mapping for rule {Rule} returned nothing for event {EventId}; no message", rule.Name, e.Id);
 
+        var messages = new List<NewMessage>(made.Messages.Count + made.Errors.Count);
         var firstAttempt = now + destination.Retry.Schedule[0];
         foreach (var ready in made.Messages)
-            messages.Add(new NewMessage(rule.Name, ready.Index, destinationName, ready.Message.Topic, ready.Body, MessageStatus.Pending, null, firstAttempt, ready.Message.SequenceId));
+        {
+            messages.Add(new NewMessage(rule.Name, indexBase + ready.Index, destinationName, ready.Message.Topic, ready.Body, MessageStatus.Pending, null, firstAttempt, ready.Message.SequenceId)
+            {
+                Lane = rule.Config.Urgent || ready.Message.Priority >= UrgentPriority ? MessageLane.Urgent : MessageLane.Normal,
+            });
+        }
         for (var j = 0; j < made.Errors.Count; j++)
         {
             var error = made.Errors[j];
             log.LogError("Mapping error for event {EventId}, rule {Rule}: {Error}; recorded as dead", e.Id, rule.Name, error.ToString());
-            messages.Add(DeadMessage(ruleName, made.ErrorIndex(j), destinationName, $"mapping error: {error}", now));
+            messages.Add(DeadMessage(rule.Name, indexBase + made.ErrorIndex(j), destinationName, $"mapping error: {error}", now));
         }
-        return new MappedRule(pending.Seq, ruleName, messages, runLog);
+        return messages;
+    }
+
+    /// <summary>An event counted into its incident with no card due yet: no message, and its log says where it went.</summary>
+    private static MappedRule Held(PendingEvent pending, CompiledRule rule, GroupView view)
+    {
+        var s = view.State;
+        var line = s.LastCardAt is null
+            ? $"held in incident {s.Id} (event {s.Count} of the group): its first card waits for group.wait"
+            : $"held in incident {s.Id} (event {s.Count} of the group): its card is updated at most every {view.Config.Interval.TotalSeconds:0.###} s";
+        return new MappedRule(pending.Seq, rule.Name, [], new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", [line], [])) { Incident = s };
     }
 
     internal static MappedRule Dead(PendingEvent pending, string rule, string destination, string reason, DateTimeOffset now) =>

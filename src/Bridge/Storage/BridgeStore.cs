@@ -14,5 +14,8 @@ public sealed record BridgeStore(IEventLog Events, IOutbox Outbox, IAdminStore A
     /// <summary>Each destination's trip, pause, probe and hold, one for every bridge delivering from this store.</summary>
     public required IDestinationStates DestinationStates { get; init; }
 
+    /// <summary>The incident cards of grouped rules that the clock, not an event, makes due.</summary>
+    public required IIncidents Incidents { get; init; }
+
     public ValueTask DisposeAsync() => Engine.DisposeAsync();
 }

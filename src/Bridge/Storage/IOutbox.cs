@@ -14,8 +14,8 @@ namespace Bridge.Storage;
 public interface IOutbox
 {
     /// <summary>
-    /// Leases up to <paramref name="limit"/> pending messages for <paramref name="destination"/> whose next attempt is due,
-    /// oldest first. A message is never claimed while an older pending message shares its <c>sequence_id</c> (an update
+    /// Leases up to <paramref name="limit"/> pending messages for <paramref name="destination"/> whose next attempt is due:
+    /// those of the <see cref="MessageLane.Urgent"/> lane first, then the rest, each oldest first. A message is never claimed while an older pending message shares its <c>sequence_id</c> (an update
     /// must not overtake what it updates) or, with <see cref="ClaimOrder.StrictPerTopic"/>, its topic.
     /// </summary>
     /// <param name="lease">How long the lease holds when nothing settles it (an engine that persists leases frees a crashed holder's after it).</param>

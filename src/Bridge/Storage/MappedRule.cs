@@ -3,4 +3,11 @@ namespace Bridge.Storage;
 /// <summary>What one rule's mapping made for one event: the unit the processor commits.</summary>
 /// <param name="Messages">The messages made (dead ones included, for a mapping that failed); empty when it sent nothing.</param>
 /// <param name="Log">What the mapping printed and its errors; null when it said nothing.</param>
-public sealed record MappedRule(long EventSeq, string Rule, IReadOnlyList<NewMessage> Messages, MappingRunLog? Log);
+public sealed record MappedRule(long EventSeq, string Rule, IReadOnlyList<NewMessage> Messages, MappingRunLog? Log)
+{
+    /// <summary>
+    /// For a grouped rule: its incident after this event joined, committed with the messages (a newer version of the
+    /// incident already stored is kept), so a restart resumes the count without a second card. Null for other rules.
+    /// </summary>
+    public Incidents.IncidentState? Incident { get; init; }
+}

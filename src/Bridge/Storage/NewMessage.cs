@@ -15,4 +15,8 @@ public sealed record NewMessage(
     MessageStatus Status,
     string? DeadReason,
     DateTimeOffset FirstAttemptAt,
-    string? SequenceId = null);
+    string? SequenceId = null)
+{
+    /// <summary>The queue it waits in (schema 7): urgent messages are claimed before the destination's normal ones.</summary>
+    public MessageLane Lane { get; init; }
+}

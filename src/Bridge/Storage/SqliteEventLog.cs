@@ -162,6 +162,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
                 // Committed already (a batch held the same rule twice): its messages are in.
                 if (!rulesLeft.Remove(rule.Rule)) continue;
                 foreach (var m in rule.Messages) insert.Run(rule.EventSeq, m);
+                if (rule.Incident is { } incident) SqliteIncidents.Save(c, tx, incident);
                 if (rule.Log is { } entry)
                 {
                     // A replayed mapping's run replaces what the rule's earlier run said.
@@ -178,18 +179,18 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
         });
     }
 
-    /// <summary>One prepared insert for every message of a commit.</summary>
-    private sealed class MessageInsert
+    /// <summary>One prepared insert for every message of a commit (the incident cards' too).</summary>
+    internal sealed class MessageInsert
     {
         private readonly SqliteCommand _insert;
-        private readonly SqliteParameter _event, _rule, _idx, _dest, _topic, _body, _status, _next, _dead, _sequence;
+        private readonly SqliteParameter _event, _rule, _idx, _dest, _topic, _body, _status, _next, _dead, _sequence, _lane;
 
         public MessageInsert(SqliteConnection c, SqliteTransaction tx, long now)
         {
             _insert = Prepared(c, tx, """
                 -- A message the event already has (a re-run for a replayed mapping) is not made twice.
-                INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, attempts, next_attempt_at, created_at, updated_at, dead_reason, last_error, sequence_id)
-                SELECT $e, $rule, $idx, $dest, $topic, $body, $status, 0, $next, $now, $now, $dead, $dead, $seq
+                INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, attempts, next_attempt_at, created_at, updated_at, dead_reason, last_error, sequence_id, lane)
+                SELECT $e, $rule, $idx, $dest, $topic, $body, $status, 0, $next, $now, $now, $dead, $dead, $seq, $lane
                 WHERE NOT EXISTS (SELECT 1 FROM messages WHERE event_seq = $e AND rule = $rule AND idx = $idx)
                 """);
             _insert.Parameters.AddWithValue("$now", now);
@@ -203,6 +204,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
             _next = _insert.Parameters.Add("$next", SqliteType.Integer);
             _dead = _insert.Parameters.Add("$dead", SqliteType.Text);
             _sequence = _insert.Parameters.Add("$seq", SqliteType.Text);
+            _lane = _insert.Parameters.Add("$lane", SqliteType.Integer);
         }
 
         public void Run(long eventSeq, NewMessage m)
@@ -217,6 +219,7 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
             _next.Value = m.FirstAttemptAt.ToUnixTimeMilliseconds();
             _dead.Value = (object?)m.DeadReason ?? DBNull.Value;
             _sequence.Value = (object?)m.SequenceId ?? DBNull.Value;
+            _lane.Value = (int)m.Lane;
             _insert.ExecuteNonQuery();
         }
     }

@@ -5,24 +5,35 @@ namespace Bridge.Storage;
 
 /// <summary>
 /// The outbox on SQLite. A claim walks the pending messages in id order (the index says so: the planner would otherwise
-/// sort every due message before taking the first few). Claims read on the writer's thread, in its transaction order, so a claim never sees a message
-/// as pending whose settlement is already committed; the lease itself is only in memory (<see cref="SqliteLeases"/>).
+/// sort every due message before taking the first few), the urgent lane's before the rest. Claims read on the writer's
+/// thread, in its transaction order, so a claim never sees a message as pending whose settlement is already committed; the lease itself is only in memory (<see cref="SqliteLeases"/>).
 /// </summary>
 internal sealed class SqliteOutbox(SqliteStore store, SqliteLeases leases) : IOutbox
 {
     public Task<IReadOnlyList<OutboxLease>> ClaimAsync(string destination, ClaimOrder order, DateTimeOffset now, int limit, TimeSpan lease, CancellationToken ct) =>
         store.WriteAsync<IReadOnlyList<OutboxLease>>((c, tx) =>
         {
-            var q = Prepared(c, tx, order == ClaimOrder.StrictPerTopic ? ClaimStrictSql : ClaimSql);
-            q.Parameters.AddWithValue("$d", destination);
-            q.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            q.Parameters.AddWithValue("$n", limit);
-            q.Parameters.AddWithValue("$leased", leases.HeldJson(destination));
-            var claimed = ReadAll(q, ReadMessage);
-            var taken = new List<OutboxLease>(claimed.Count);
-            foreach (var m in claimed) taken.Add(new OutboxLease(m, leases.Take(m.Id, destination)));
+            var taken = new List<OutboxLease>(limit);
+            var leased = leases.HeldJson(destination);
+            // The urgent lane first (schema 7), then the rest with what is left: an urgent message never waits behind a flood.
+            ClaimLane(c, tx, order == ClaimOrder.StrictPerTopic ? ClaimUrgentStrictSql : ClaimUrgentSql, destination, now, limit, leased, taken);
+            if (taken.Count == limit) return taken;
+            // The second pass skips what the first just claimed.
+            if (taken.Count > 0) leased = leases.HeldJson(destination);
+            ClaimLane(c, tx, order == ClaimOrder.StrictPerTopic ? ClaimStrictSql : ClaimSql, destination, now, limit - taken.Count, leased, taken);
             return taken;
         });
+
+    private void ClaimLane(SqliteConnection c, SqliteTransaction tx, string sql, string destination, DateTimeOffset now, int limit, string leased,
+        List<OutboxLease> taken)
+    {
+        var q = Prepared(c, tx, sql);
+        q.Parameters.AddWithValue("$d", destination);
+        q.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        q.Parameters.AddWithValue("$n", limit);
+        q.Parameters.AddWithValue("$leased", leased);
+        foreach (var m in ReadAll(q, ReadMessage)) taken.Add(new OutboxLease(m, leases.Take(m.Id, destination)));
+    }
 
     public Task<DateTimeOffset?> GetNextDueAsync(string destination, ClaimOrder order, CancellationToken ct)
     {
@@ -36,11 +47,13 @@ internal sealed class SqliteOutbox(SqliteStore store, SqliteLeases leases) : IOu
         });
     }
 
-    private static readonly string ClaimSql = Claim(ClaimOrder.BySequence), ClaimStrictSql = Claim(ClaimOrder.StrictPerTopic);
+    private static readonly string ClaimSql = Claim(ClaimOrder.BySequence, urgent: false), ClaimStrictSql = Claim(ClaimOrder.StrictPerTopic, urgent: false),
+        ClaimUrgentSql = Claim(ClaimOrder.BySequence, urgent: true), ClaimUrgentStrictSql = Claim(ClaimOrder.StrictPerTopic, urgent: true);
 
-    private static string Claim(ClaimOrder order) => $"""
-        SELECT {MessageColumns} FROM messages m INDEXED BY messages_pending_order JOIN events e ON e.seq = m.event_seq
-        WHERE m.status = 0 AND m.destination = $d AND m.next_attempt_at <= $now AND {Claimable(order)}
+    /// <summary>The due messages of one lane, or of all (the urgent lane's leftovers included), walked in id order along its index.</summary>
+    private static string Claim(ClaimOrder order, bool urgent) => $"""
+        SELECT {MessageColumns} FROM messages m INDEXED BY {(urgent ? "messages_urgent_order" : "messages_pending_order")} JOIN events e ON e.seq = m.event_seq
+        WHERE m.status = 0 {(urgent ? "AND m.lane = 1 " : "")}AND m.destination = $d AND m.next_attempt_at <= $now AND {Claimable(order)}
         ORDER BY m.id LIMIT $n
         """;
 

@@ -12,7 +12,7 @@ internal static class SqliteSql
         "seq, event_id, source, action, status, received_at, dedupe_key, body, event_json, verdicts, rules_to_run, duplicates, processed_at, mapping_log, rules_left";
 
     public const string MessageColumns =
-        "m.id, m.event_seq, e.event_id, m.rule, m.idx, m.destination, m.topic, m.body, m.status, m.attempts, m.next_attempt_at, m.created_at, m.updated_at, m.last_error, m.dead_reason, e.dedupe_key";
+        "m.id, m.event_seq, e.event_id, m.rule, m.idx, m.destination, m.topic, m.body, m.status, m.attempts, m.next_attempt_at, m.created_at, m.updated_at, m.last_error, m.dead_reason, e.dedupe_key, m.lane";
 
     /// <summary>Writes an event's immutable part (migration 5: apart from its row, so that updates of the row stay small).</summary>
     public static void InsertEventData(SqliteConnection c, SqliteTransaction tx, long seq, byte[] body, byte[] eventJson, string verdicts)
@@ -41,7 +41,10 @@ internal static class SqliteSql
     public static StoredMessage ReadMessage(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6),
         r.IsDBNull(7) ? null : (byte[])r.GetValue(7), (MessageStatus)r.GetInt32(8), r.GetInt32(9), FromMs(r.GetInt64(10)),
-        FromMs(r.GetInt64(11)), FromMs(r.GetInt64(12)), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14), r.GetString(15));
+        FromMs(r.GetInt64(11)), FromMs(r.GetInt64(12)), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14), r.GetString(15))
+    {
+        Lane = (MessageLane)r.GetInt32(16),
+    };
 
     public static List<string> ReadList(string json) => JsonSerializer.Deserialize(json, StoreJson.Default.ListString) ?? [];
 

@@ -20,4 +20,8 @@ public sealed record StoredMessage(
     DateTimeOffset UpdatedAt,
     string? LastError,
     string? DeadReason,
-    string DedupeKey);
+    string DedupeKey)
+{
+    /// <summary>The queue it waits in: urgent messages are claimed first.</summary>
+    public MessageLane Lane { get; init; }
+}

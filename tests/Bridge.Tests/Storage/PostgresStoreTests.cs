@@ -61,6 +61,29 @@ public sealed class PostgresStoreTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task AVersion1DatabaseMovesItsPendingHighPriorityMessagesToTheUrgentLane()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await Scalar(database, "CREATE TABLE schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());"
+            + PostgresMigrations.Steps[0] + """
+            INSERT INTO schema_version (version) VALUES (1);
+            INSERT INTO events (seq, event_id, source, status, received_at, dedupe_key, matched, rules_to_run, verdicts, body, event_json)
+                VALUES (1, 'e', 'authentik', 1, now(), 'k', '{r}', '{r}', '[]', '\x7b7d', '\x7b7d');
+            INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, next_attempt_at, created_at, updated_at) VALUES
+                (1, 'r', 0, 'ntfy', 't', convert_to('{"topic":"t","priority":3}', 'UTF8'), 0, now(), now(), now()),
+                (1, 'r', 1, 'ntfy', 't', convert_to('{"topic":"t","priority":5}', 'UTF8'), 0, now(), now(), now()),
+                (1, 'r', 2, 'ntfy', 't', convert_to('{"topic":"t","priority":4}', 'UTF8'), 1, now(), now(), now()),
+                (1, 'r', 3, 'ntfy', 't', NULL, 2, now(), now(), now());
+            SELECT 0
+            """);
+
+        await using var store = PostgresStore.Open(database, null, notify: false, NullLogger<PostgresStore>.Instance);
+
+        Assert.Equal(2L, await Scalar(database, "SELECT string_agg(id::text, ',') FROM messages WHERE lane = 1"));
+        Assert.Equal((long)PostgresMigrations.Latest, await Scalar(database, "SELECT MAX(version) FROM schema_version"));
+    }
+
+    [Fact]
     public async Task OnTheDatabasesClockDueTimesAndLeasesAreTheServersWhateverTheCallersClockSays()
     {
         // The kit's clock is months behind the server's: only offsets from it reach the database.

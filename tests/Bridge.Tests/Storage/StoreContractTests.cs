@@ -340,6 +340,44 @@ public abstract class StoreContractTests
         Assert.Equal(AcceptStatus.Duplicate, (await kit.Store.Events.AcceptEventAsync(kit.New(e, "admin-login"), CancellationToken.None)).Status);
     }
 
+    [Fact]
+    public async Task AnIncidentIsSavedWithItsEventsCommitKeepsItsNewestVersionAndGoesWithItsClosingCard()
+    {
+        await using var kit = await OpenAsync();
+        var now = kit.Time.GetUtcNow();
+        var accepted = await kit.Store.Events.AcceptEventAsync(kit.New(StoreTestKit.Event(), "storm"), CancellationToken.None);
+        Assert.Single(await kit.Store.Events.GetUnprocessedEventsAsync(0, 10, CancellationToken.None));
+        var state = new Bridge.Incidents.IncidentState("inc1", "storm", ["alice"], now, now, 3, 1, now, false, [], [], accepted.Seq, Version: 3);
+
+        await kit.Store.Events.CommitMappedAsync([new MappedRule(accepted.Seq, "storm", [], null) { Incident = state }], now, CancellationToken.None);
+        // An older version committed later (runs commit out of order) does not replace it.
+        await kit.Store.Incidents.CommitCardAsync(new IncidentCard([], state with { Count = 2, Version = 2 }, Closed: false, now), CancellationToken.None);
+
+        var open = Assert.Single(await kit.Store.Incidents.GetOpenAsync(CancellationToken.None));
+        Assert.Equal((3L, 3L, accepted.Seq), (open.State.Count, open.State.Version, open.LastEvent!.Seq));
+        Assert.Equal(["alice"], open.State.Key);
+        var card = new NewMessage("storm", 1, "ntfy", "t", "{\"topic\":\"t\",\"sequence_id\":\"inc1\"}"u8.ToArray(), MessageStatus.Pending, null, now, "inc1");
+        await kit.Store.Incidents.CommitCardAsync(new IncidentCard([card], state with { Version = 4 }, Closed: true, now), CancellationToken.None);
+        Assert.Empty(await kit.Store.Incidents.GetOpenAsync(CancellationToken.None));
+        Assert.Equal("inc1", StoreTestKit.SequenceOf(Assert.Single(await kit.ClaimAsync(now))));
+    }
+
+    [Fact]
+    public async Task SilencesAreInForceUntilTheyEndOrAreEndedByHand()
+    {
+        await using var kit = await OpenAsync();
+        var now = kit.Time.GetUtcNow();
+        var mute = new Bridge.Silences.Silence("sil_000000000001", new Bridge.Silences.SilenceMatch(Action: "login"), "maintenance", "admin API", now, now + TimeSpan.FromHours(1));
+        var other = mute with { Id = "sil_000000000002", EndsAt = now + TimeSpan.FromHours(2) };
+
+        await kit.Store.Incidents.SaveSilenceAsync(mute, CancellationToken.None);
+        await kit.Store.Incidents.SaveSilenceAsync(other, CancellationToken.None);
+        await kit.Store.Incidents.SaveSilenceAsync(other with { EndedAt = now }, CancellationToken.None);
+
+        Assert.Equal([mute], await kit.Store.Incidents.GetSilencesAsync(now, CancellationToken.None));
+        Assert.Empty(await kit.Store.Incidents.GetSilencesAsync(now + TimeSpan.FromHours(1), CancellationToken.None));
+    }
+
     private static Settlement Failed(OutboxLease lease, DateTimeOffset now, MessageUpdate update) =>
         new(lease, new AttemptRecord(lease.Message.Id, now, "failed", 500, null, "HTTP 500", TimeSpan.Zero), update);
 }

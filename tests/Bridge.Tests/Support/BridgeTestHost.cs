@@ -29,6 +29,7 @@ public sealed class BridgeTestHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly TempDirectory _directory;
     private readonly bool _ownsDirectory;
+    private bool _killed;
 
     private BridgeTestHost(WebApplication app, TempDirectory directory, bool ownsDirectory, TestLogSink logs)
     {
@@ -107,8 +108,24 @@ public sealed class BridgeTestHost : IAsyncDisposable
     /// <summary>Stops the host as SIGTERM would: graceful shutdown, background services drained.</summary>
     public Task StopAsync() => _app.StopAsync();
 
+    /// <summary>
+    /// Ends the host without a graceful shutdown: no service is stopped first, their work is cut off where it stands, as a
+    /// killed process's is (the store keeps what it committed). The directory is kept for a restart.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        _killed = true;
+        Client.Dispose();
+        await _app.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_killed)
+        {
+            if (_ownsDirectory) _directory.Dispose();
+            return;
+        }
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();

@@ -52,41 +52,47 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
         }
     }
 
-    /// <summary>Takes the event's keys and commits it; shared with the group waits' resolution of the same rows.</summary>
-    internal static async Task<AcceptResult> AcceptAsync(NpgsqlConnection c, NpgsqlTransaction tx, PostgresClock clock, SqliteEventLog.EventRow row, NewEvent e, CancellationToken ct)
+    /// <summary>
+    /// Takes the event's keys and commits it in one statement (one round trip): the sequence number, then the keys nobody
+    /// holds within the window, then the event with the rules whose keys it took, unless it took none (a copy).
+    /// </summary>
+    private static async Task<AcceptResult> AcceptAsync(NpgsqlConnection c, NpgsqlTransaction tx, PostgresClock clock, SqliteEventLog.EventRow row, NewEvent e, CancellationToken ct)
     {
-        long seq;
-        await using (var next = Command(c, tx, "SELECT nextval(pg_get_serial_sequence('events', 'seq'))"))
-            seq = (long)(await next.ExecuteScalarAsync(ct))!;
-        var toRun = new List<string>(row.Matched);
-        if (e.DedupeWindow > TimeSpan.Zero)
-        {
-            string[] keys = row.Matched.Count == 0 ? [""] : [.. row.Matched];
-            var taken = await TakeKeysAsync(c, tx, clock, row.DedupeKey, keys, seq, e.ReceivedAt, e.DedupeWindow, ct);
-            if (taken.Count == 0) return await DuplicateAsync(c, tx, clock, row, keys, e.ReceivedAt, ct);
-            toRun.RemoveAll(rule => !taken.Contains(rule));
-        }
-
-        // An event no rule matched has nothing to run: it is processed as it is committed.
+        var dedupe = e.DedupeWindow > TimeSpan.Zero;
+        string[] matched = [.. row.Matched];
+        string[] keys = !dedupe ? [] : matched.Length == 0 ? [""] : matched;
+        // An event no rule matched (or whose rules a copy covered) has nothing to run: it is processed as it is committed.
         await using var insert = Command(c, tx, $"""
+            WITH s AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq),
+            taken AS (
+                INSERT INTO dedupe (key, rule, event_seq, expires_at) SELECT @key, r, s.seq, {Now} + @window FROM s, unnest(@keys) AS r
+                ON CONFLICT (key, rule) DO UPDATE SET event_seq = EXCLUDED.event_seq, expires_at = EXCLUDED.expires_at WHERE dedupe.expires_at <= {Now}
+                RETURNING rule),
+            run AS (SELECT ARRAY(SELECT m.r FROM unnest(@matched) WITH ORDINALITY AS m(r, i)
+                WHERE NOT @dedupe OR m.r IN (SELECT rule FROM taken) ORDER BY m.i)::text[] AS rules)
             INSERT INTO events (seq, event_id, source, action, status, received_at, dedupe_key, matched, rules_to_run, verdicts, body, event_json, processed_at)
-            VALUES (@seq, @id, @source, @action, @status, {Now}, @key, @matched, @run, @verdicts, @body, @json, CASE WHEN @done THEN {Now} END)
+            SELECT s.seq, @id, @source, @action, CASE WHEN cardinality(run.rules) = 0 THEN 1 ELSE 0 END, {Now}, @key, @matched, run.rules, @verdicts, @body, @json,
+                CASE WHEN cardinality(run.rules) = 0 THEN {Now} END
+            FROM s, run WHERE NOT @dedupe OR EXISTS (SELECT 1 FROM taken)
+            RETURNING seq, rules_to_run
             """);
         clock.SetNow(insert, e.ReceivedAt);
-        insert.Parameters.Set("seq", seq);
+        insert.Parameters.Set("key", row.DedupeKey);
+        insert.Parameters.Set("window", NpgsqlDbType.Interval, e.DedupeWindow);
+        insert.Parameters.Set("keys", keys);
+        insert.Parameters.Set("matched", matched);
+        insert.Parameters.Set("dedupe", dedupe);
         insert.Parameters.Set("id", row.EventId);
         insert.Parameters.Set("source", row.Source);
         insert.Parameters.Set("action", NpgsqlDbType.Text, row.Action);
-        insert.Parameters.Set("status", (short)(toRun.Count == 0 ? EventStatus.Processed : EventStatus.Received));
-        insert.Parameters.Set("key", row.DedupeKey);
-        insert.Parameters.Set("matched", row.Matched.ToArray());
-        insert.Parameters.Set("run", toRun.ToArray());
         insert.Parameters.Set("verdicts", row.VerdictsJson);
         insert.Parameters.Set("body", row.Body);
         insert.Parameters.Set("json", row.EventJson);
-        insert.Parameters.Set("done", toRun.Count == 0);
-        await insert.ExecuteNonQueryAsync(ct);
-        return new AcceptResult(AcceptStatus.Accepted, seq, toRun);
+        await using (var r = await insert.ExecuteReaderAsync(ct))
+        {
+            if (await r.ReadAsync(ct)) return new AcceptResult(AcceptStatus.Accepted, r.GetInt64(0), r.GetFieldValue<string[]>(1));
+        }
+        return await DuplicateAsync(c, tx, clock, row, keys, e.ReceivedAt, ct);
     }
 
     /// <summary>
@@ -171,6 +177,7 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
                 if (!rulesLeft.Contains(rule.Rule)) continue;
                 var left = rulesLeft.Where(r => r != rule.Rule).ToArray();
                 due |= await InsertMessagesAsync(c, tx, store.Clock, rule.EventSeq, rule.Messages, at, ct);
+                if (rule.Incident is { } incident) await PostgresIncidents.SaveAsync(c, tx, incident, ct);
                 if (rule.Log is { } entry)
                 {
                     // A replayed mapping's run replaces what the rule's earlier run said.
@@ -194,9 +201,9 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
         }, ct);
     }
 
-    /// <summary>Inserts an event's messages (one it already has, a re-run for a replayed mapping, is not made twice).</summary>
+    /// <summary>Inserts an event's messages (the incident cards' too; one it already has, a re-run for a replayed mapping, is not made twice).</summary>
     /// <returns>Whether any is pending: the delivery workers have something to look for.</returns>
-    private static async Task<bool> InsertMessagesAsync(NpgsqlConnection c, NpgsqlTransaction tx, PostgresClock clock, long eventSeq, IReadOnlyList<NewMessage> messages,
+    internal static async Task<bool> InsertMessagesAsync(NpgsqlConnection c, NpgsqlTransaction tx, PostgresClock clock, long eventSeq, IReadOnlyList<NewMessage> messages,
         DateTimeOffset now, CancellationToken ct)
     {
         if (messages.Count == 0) return false;
@@ -204,8 +211,8 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
         foreach (var m in messages)
         {
             var insert = new NpgsqlBatchCommand($"""
-                INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, next_attempt_at, created_at, updated_at, dead_reason, last_error, sequence_id)
-                VALUES (@e, @rule, @idx, @dest, @topic, @body, @status, {Now} + @next, {Now}, {Now}, @dead, @dead, @seq)
+                INSERT INTO messages (event_seq, rule, idx, destination, topic, body, status, next_attempt_at, created_at, updated_at, dead_reason, last_error, sequence_id, lane)
+                VALUES (@e, @rule, @idx, @dest, @topic, @body, @status, {Now} + @next, {Now}, {Now}, @dead, @dead, @seq, @lane)
                 ON CONFLICT (event_seq, rule, idx) DO NOTHING
                 """);
             insert.Parameters.Set("now", NpgsqlDbType.TimestampTz, clock.IsDatabase ? null : now);
@@ -219,6 +226,7 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
             insert.Parameters.Set("next", NpgsqlDbType.Interval, m.FirstAttemptAt - now);
             insert.Parameters.Set("dead", NpgsqlDbType.Text, m.DeadReason);
             insert.Parameters.Set("seq", NpgsqlDbType.Text, m.SequenceId);
+            insert.Parameters.Set("lane", (short)m.Lane);
             batch.BatchCommands.Add(insert);
         }
         await using (batch) await batch.ExecuteNonQueryAsync(ct);

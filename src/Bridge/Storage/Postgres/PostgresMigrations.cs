@@ -108,6 +108,34 @@ internal static class PostgresMigrations
             version     bigint NOT NULL DEFAULT 0
         );
         """,
+        // 2: priority lanes, as SQLite's schema 7: a message at ntfy priority 4-5, or made by a rule marked urgent, waits in
+        // lane 1 and is claimed before its destination's lane-0 messages. Pending messages already at priority 4-5 move there.
+        """
+        ALTER TABLE messages ADD COLUMN lane smallint NOT NULL DEFAULT 0;
+        UPDATE messages SET lane = 1 WHERE status = 0 AND body IS NOT NULL
+            AND jsonb_typeof(convert_from(body, 'UTF8')::jsonb -> 'priority') = 'number' AND (convert_from(body, 'UTF8')::jsonb ->> 'priority')::numeric >= 4;
+        CREATE INDEX messages_lane_order ON messages (destination, lane DESC, id) WHERE status = 0;
+        """,
+        // 3: incidents and silences, as SQLite's schema 8: an open incident's state as JSON, replaced only by a newer
+        // version and deleted with its closing card; a silence holds matching events until ends_at (ended_at: by hand).
+        """
+        CREATE TABLE incidents (
+            id             text   PRIMARY KEY,
+            rule           text   NOT NULL,
+            version        bigint NOT NULL,
+            last_event_seq bigint NOT NULL,
+            state          text   NOT NULL
+        );
+        CREATE TABLE silences (
+            id         text        PRIMARY KEY,
+            match      text        NOT NULL,
+            comment    text        NOT NULL,
+            created_by text        NOT NULL,
+            created_at timestamptz NOT NULL,
+            ends_at    timestamptz NOT NULL,
+            ended_at   timestamptz
+        );
+        """,
     ];
 
     public static int Latest => Steps.Count;
@@ -117,23 +145,15 @@ internal static class PostgresMigrations
     public static async Task<int> ApplyAsync(NpgsqlDataSource data, CancellationToken ct)
     {
         await using var connection = await data.OpenConnectionAsync(ct);
-        await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", connection))
-        {
-            try
-            {
-                await create.ExecuteNonQueryAsync(ct);
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation)
-            {
-                // Another instance created it at the same moment (CREATE ... IF NOT EXISTS races on the catalog): it exists.
-            }
-        }
         var before = -1;
         while (true)
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
             await using (var lockIt = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LockKey})", connection, tx))
                 await lockIt.ExecuteNonQueryAsync(ct);
+            // Under the lock: two instances creating it at once would race in the catalog.
+            await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", connection, tx))
+                await create.ExecuteNonQueryAsync(ct);
             int current;
             await using (var read = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_version", connection, tx))
                 current = (int)(await read.ExecuteScalarAsync(ct))!;

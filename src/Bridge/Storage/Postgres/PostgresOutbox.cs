@@ -21,12 +21,13 @@ internal sealed class PostgresOutbox(PostgresStore store) : IOutbox
             ? "p.topic IS NOT DISTINCT FROM m.topic" : "p.sequence_id = m.sequence_id")})
         """;
 
-    // The claimed rows come back as they were before the claim (their due time, not the lease's end), as a reader expects.
+    // The urgent lane first, then the rest, each oldest first (one pass: what the urgent lane leaves of the limit goes to the
+    // normal one). The claimed rows come back as they were before the claim (their due time, not the lease's end).
     private static string Claim(ClaimOrder order) => $"""
         WITH due AS MATERIALIZED (
             SELECT m.id, m.next_attempt_at AS was_due FROM messages m
             WHERE m.status = 0 AND m.destination = @d AND m.next_attempt_at <= {Now} AND {NotHeldBack(order)}
-            ORDER BY m.id LIMIT @n FOR UPDATE OF m SKIP LOCKED)
+            ORDER BY m.lane DESC, m.id LIMIT @n FOR UPDATE OF m SKIP LOCKED)
         UPDATE messages m SET fence = m.fence + 1, next_attempt_at = {Now} + @lease, leased_until = {Now} + @lease
         FROM due, events e WHERE m.id = due.id AND e.seq = m.event_seq
         RETURNING {MessageColumns.Replace("m.next_attempt_at", "due.was_due", StringComparison.Ordinal)}, m.fence
@@ -40,8 +41,8 @@ internal sealed class PostgresOutbox(PostgresStore store) : IOutbox
             q.Parameters.Set("d", destination);
             q.Parameters.Set("n", limit);
             q.Parameters.Set("lease", NpgsqlDbType.Interval, lease);
-            var claimed = await ReadAllAsync(q, r => new OutboxLease(ReadMessage(r), r.GetInt64(16)), ct);
-            claimed.Sort((a, b) => a.Message.Id.CompareTo(b.Message.Id));
+            var claimed = await ReadAllAsync(q, r => new OutboxLease(ReadMessage(r), r.GetInt64(17)), ct);
+            claimed.Sort((a, b) => a.Message.Lane != b.Message.Lane ? b.Message.Lane.CompareTo(a.Message.Lane) : a.Message.Id.CompareTo(b.Message.Id));
             return claimed;
         }, ct);
 

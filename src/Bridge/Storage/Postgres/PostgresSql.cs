@@ -18,25 +18,31 @@ internal static class PostgresSql
         "seq, event_id, source, action, status, received_at, dedupe_key, body, event_json, verdicts, rules_to_run, duplicates, processed_at, mapping_log, rules_left";
 
     public const string MessageColumns =
-        "m.id, m.event_seq, e.event_id, m.rule, m.idx, m.destination, m.topic, m.body, m.status, m.attempts, m.next_attempt_at, m.created_at, m.updated_at, m.last_error, m.dead_reason, e.dedupe_key";
+        "m.id, m.event_seq, e.event_id, m.rule, m.idx, m.destination, m.topic, m.body, m.status, m.attempts, m.next_attempt_at, m.created_at, m.updated_at, m.last_error, m.dead_reason, e.dedupe_key, m.lane";
 
-    public static StoredEvent ReadEvent(NpgsqlDataReader r)
+    /// <param name="offset">Where <see cref="EventColumns"/> start in the row (after columns of another table).</param>
+    public static StoredEvent ReadEvent(NpgsqlDataReader r, int offset)
     {
-        var rulesToRun = r.GetFieldValue<string[]>(10);
+        var rulesToRun = r.GetFieldValue<string[]>(offset + 10);
         return new StoredEvent(
-            r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), (EventStatus)r.GetInt16(4),
-            Time(r, 5), r.GetString(6), r.GetFieldValue<byte[]>(7), r.GetFieldValue<byte[]>(8), r.GetString(9), rulesToRun, r.GetInt32(11),
-            r.IsDBNull(12) ? null : Time(r, 12))
+            r.GetInt64(offset), r.GetString(offset + 1), r.GetString(offset + 2), r.IsDBNull(offset + 3) ? null : r.GetString(offset + 3),
+            (EventStatus)r.GetInt16(offset + 4), Time(r, offset + 5), r.GetString(offset + 6), r.GetFieldValue<byte[]>(offset + 7),
+            r.GetFieldValue<byte[]>(offset + 8), r.GetString(offset + 9), rulesToRun, r.GetInt32(offset + 11), r.IsDBNull(offset + 12) ? null : Time(r, offset + 12))
         {
-            MappingLog = r.IsDBNull(13) ? [] : JsonSerializer.Deserialize(r.GetString(13), StoreJson.Default.MappingRunLogs) ?? [],
-            RulesLeft = r.IsDBNull(14) ? rulesToRun : r.GetFieldValue<string[]>(14),
+            MappingLog = r.IsDBNull(offset + 13) ? [] : JsonSerializer.Deserialize(r.GetString(offset + 13), StoreJson.Default.MappingRunLogs) ?? [],
+            RulesLeft = r.IsDBNull(offset + 14) ? rulesToRun : r.GetFieldValue<string[]>(offset + 14),
         };
     }
+
+    public static StoredEvent ReadEvent(NpgsqlDataReader r) => ReadEvent(r, 0);
 
     public static StoredMessage ReadMessage(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6),
         r.IsDBNull(7) ? null : r.GetFieldValue<byte[]>(7), (MessageStatus)r.GetInt16(8), r.GetInt32(9), Time(r, 10),
-        Time(r, 11), Time(r, 12), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14), r.GetString(15));
+        Time(r, 11), Time(r, 12), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14), r.GetString(15))
+    {
+        Lane = (MessageLane)r.GetInt16(16),
+    };
 
     public static DateTimeOffset Time(NpgsqlDataReader r, int i) => r.GetFieldValue<DateTimeOffset>(i);
 

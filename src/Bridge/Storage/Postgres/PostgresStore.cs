@@ -66,6 +66,7 @@ public sealed class PostgresStore : IStoreHealth, IAsyncDisposable
         {
             GroupWaits = new PostgresGroupWaits(store),
             DestinationStates = new PostgresDestinationStates(data, hostClock ?? TimeProvider.System),
+            Incidents = new PostgresIncidents(store),
         };
     }
 
