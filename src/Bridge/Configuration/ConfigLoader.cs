@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -18,7 +19,7 @@ public static partial class ConfigLoader
     private static readonly string[] LimitKeys = ["timeout", "max_statements", "memory", "max_recursion", "max_concurrency"];
     private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry", "ca_file", "max_in_flight", "ordered"];
     private static readonly string[] RetryKeys = ["schedule", "jitter", "max_age"];
-    private static readonly string[] StorageKeys = ["provider", "path", "connection_string", "connection_string_file", "notify", "retention", "dedupe_window"];
+    private static readonly string[] StorageKeys = ["provider", "path", "connection_string", "connection_string_file", "notify", "lease", "retention", "dedupe_window"];
 
     /// <summary>The in-process backoff keys of the first version; the persisted schedule replaced them.</summary>
     private static readonly string[] FormerRetryKeys = ["attempts", "delay", "max_delay"];
@@ -56,6 +57,7 @@ public static partial class ConfigLoader
         var rules = ReadRules(top, destinations, sources);
         var storage = ReadStorage(top.Section("storage"), context);
         top.ReportUnknownKeys(TopKeys);
+        if (storage.Provider == StorageProvider.Postgres) WarnOfShortLease(storage, destinations, warnings);
 
         warnings.AddRange(context.Warnings);
         if (rules.Count == 0 && context.Errors.Count == 0) warnings.Add("rules: none configured; every event is accepted and nothing is sent");
@@ -237,6 +239,7 @@ public static partial class ConfigLoader
         var path = section.Text("path");
         var connection = ReadConnectionString(section, provider);
         var notify = section.Flag("notify");
+        var lease = section.Duration("lease", min: TimeSpan.FromSeconds(1));
         var retention = section.Duration("retention", min: TimeSpan.FromMinutes(1)) ?? d.Retention;
         var dedupe = section.Duration("dedupe_window") ?? d.DedupeWindow;
         section.ReportUnknownKeys(StorageKeys);
@@ -247,10 +250,19 @@ public static partial class ConfigLoader
         else if (provider == StorageProvider.Sqlite)
         {
             if (notify is not null) section.Error("notify", "only for provider postgres (LISTEN/NOTIFY between instances); the SQLite store has one process");
+            if (lease is not null) section.Error("lease", "only for provider postgres (claims other instances take over); the SQLite store has one process");
         }
         if (path is not null && path.Trim().Length == 0) section.Error("path", "is empty: give a file path, or leave the key out for data/bridge.db");
         var full = string.IsNullOrWhiteSpace(path) ? d.Path : path == StorageConfig.InMemoryPath ? path : context.ResolvePath(path);
-        return new StorageConfig(full, retention, dedupe) { Provider = provider ?? StorageProvider.Sqlite, ConnectionString = connection, Notify = notify ?? true };
+        return new StorageConfig(full, retention, dedupe) { Provider = provider ?? StorageProvider.Sqlite, ConnectionString = connection, Notify = notify ?? true, Lease = lease ?? StorageConfig.DefaultLease };
+    }
+
+    /// <summary>A send (its timeout and one reset retry) that outlives its claim is taken over by another instance and sent twice.</summary>
+    private static void WarnOfShortLease(StorageConfig storage, IReadOnlyDictionary<string, DestinationConfig> destinations, List<string> warnings)
+    {
+        foreach (var d in destinations.Values.Where(d => d.Timeout * 2 > storage.Lease).OrderBy(d => d.Name, StringComparer.Ordinal))
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"storage.lease: {storage.Lease.TotalSeconds:0.#} s is less than twice destination {d.Name}'s timeout ({d.Timeout.TotalSeconds:0.#} s): a slow send may be taken over by another instance and sent twice"));
     }
 
     /// <returns>Null (with the error) for an unknown one: the keys that depend on it are then not judged.</returns>

@@ -34,6 +34,15 @@ public sealed record StorageConfig(string Path, TimeSpan Retention, TimeSpan Ded
     /// </summary>
     public bool Notify { get; init; } = true;
 
+    /// <summary>
+    /// PostgreSQL only: how long an instance's claim on a message it sends (or an event it maps) holds should the instance
+    /// die before it finishes; the other instances take the work over after it. Longer than any send (a destination's
+    /// timeout and one reset retry), or a slow send is taken over and sent twice.
+    /// </summary>
+    public TimeSpan Lease { get; init; } = DefaultLease;
+
+    public static readonly TimeSpan DefaultLease = TimeSpan.FromMinutes(5);
+
     /// <summary>The connection string's password, when it names one (masked in logs like every secret).</summary>
     public string? Password => ConnectionString is null ? null : new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Password;
 

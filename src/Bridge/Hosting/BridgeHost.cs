@@ -71,6 +71,7 @@ public static class BridgeHost
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Retention);
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Health);
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().GroupWaits);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().DestinationStates);
         services.AddSingleton<GroupCache>();
         services.AddSingleton<GroupResolver>();
         services.AddSingleton<GroupWaitWorker>();
@@ -132,7 +133,7 @@ public static class BridgeHost
         if (storage.Provider == StorageProvider.Postgres)
         {
             // The database's clock unless a test gave the host a clock of its own (PostgresClock says why).
-            var shared = PostgresStore.Open(storage.ConnectionString!, settings.Time, storage.Notify, services.GetRequiredService<ILogger<PostgresStore>>());
+            var shared = PostgresStore.Open(storage.ConnectionString!, settings.Time, storage.Notify, services.GetRequiredService<ILogger<PostgresStore>>(), storage.Lease);
             return settings.WrapStore?.Invoke(shared) ?? shared;
         }
         // First, so a read-only folder or a damaged file stops the start with its true reason before anything writes.

@@ -60,12 +60,26 @@ public sealed class StorageConfigTests
     [InlineData("{ provider: postgres, connection_string: \"Database=bridge\" }", "storage.connection_string: names no Host")]
     [InlineData("{ connection_string: \"Host=db\" }", "storage.connection_string: only for provider postgres")]
     [InlineData("{ notify: false }", "storage.notify: only for provider postgres")]
+    [InlineData("{ lease: 30s }", "storage.lease: only for provider postgres")]
     [InlineData("{ provider: postgres, connection_string: \"Host=db\", connection_string_file: /run/secrets/pg }", "storage.connection_string_file: give either connection_string or connection_string_file, not both")]
     public void StoreProviderMistakesAreRefusedWithTheirReason(string storage, string expected)
     {
         var errors = Errors(storage);
 
         Assert.Contains(errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheLeaseOfClaimsOtherInstancesTakeOverIsFiveMinutesUnlessSetAndOneUnderTwiceADestinationsTimeoutIsWarnedAbout()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(5), Load(Minimal + "\nstorage: { provider: postgres, connection_string: \"Host=db\" }").Config!.Storage.Lease);
+
+        var result = Load(Minimal + "\nstorage: { provider: postgres, connection_string: \"Host=db\", lease: 15s }");
+
+        Assert.Equal(TimeSpan.FromSeconds(15), result.Config!.Storage.Lease);
+        // The default timeout is 10 s: a send may run 20 s with its reset retry.
+        Assert.Contains("storage.lease: 15 s is less than twice destination ntfy's timeout (10 s): a slow send may be taken over by another instance and sent twice", result.Warnings);
+        Assert.DoesNotContain(Load(Minimal + "\nstorage: { provider: postgres, connection_string: \"Host=db\", lease: 20s }").Warnings, w => w.StartsWith("storage.lease", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -101,7 +115,7 @@ public sealed class StorageConfigTests
 
         Assert.Contains(errors, e => e.StartsWith("storage.path: is empty", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("storage.retention: \"forever\" is not a duration", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("storage.keep: unknown key (known keys: provider, path, connection_string, connection_string_file, notify, retention, dedupe_window)", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("storage.keep: unknown key (known keys: provider, path, connection_string, connection_string_file, notify, lease, retention, dedupe_window)", StringComparison.Ordinal));
     }
 
     [Fact]

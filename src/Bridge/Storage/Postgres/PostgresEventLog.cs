@@ -12,9 +12,6 @@ namespace Bridge.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
 {
-    /// <summary>How long a read event is this instance's to map before another instance's processor may take it.</summary>
-    private static readonly TimeSpan ReadLease = TimeSpan.FromMinutes(2);
-
     public async Task<AcceptResult> AcceptEventAsync(NewEvent e, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -149,7 +146,7 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
                 """);
             store.Clock.SetNow(q);
             q.Parameters.Set("n", limit);
-            q.Parameters.Set("lease", NpgsqlDbType.Interval, ReadLease);
+            q.Parameters.Set("lease", NpgsqlDbType.Interval, store.Lease);
             var events = await ReadAllAsync(q, ReadEvent, ct);
             events.Sort((a, b) => a.Seq.CompareTo(b.Seq));
             return events;

@@ -26,6 +26,9 @@ public sealed class PostgresStore : IStoreHealth, IAsyncDisposable
 
     internal PostgresClock Clock { get; }
 
+    /// <summary>How long an event read for mapping is this instance's (<c>storage.lease</c>).</summary>
+    internal TimeSpan Lease { get; private init; }
+
     /// <summary>Whether commits of due messages <c>pg_notify</c> the <see cref="Channel"/> (off behind PgBouncer's transaction pooling).</summary>
     public bool Notify { get; }
 
@@ -34,7 +37,8 @@ public sealed class PostgresStore : IStoreHealth, IAsyncDisposable
     /// <summary>Connects, migrates the schema (once, however many instances start together) and returns the store's parts.</summary>
     /// <param name="hostClock">Null: the database's clock (production). A clock: the store keeps time by it (tests).</param>
     /// <exception cref="StoreUnavailableException">The database cannot be reached, or is from a newer bridge.</exception>
-    public static BridgeStore Open(string connectionString, TimeProvider? hostClock, bool notify, ILogger<PostgresStore> log)
+    /// <param name="lease">How long a read event is this instance's to map before another instance's processor may take it (<c>storage.lease</c>).</param>
+    public static BridgeStore Open(string connectionString, TimeProvider? hostClock, bool notify, ILogger<PostgresStore> log, TimeSpan? lease = null)
     {
         var builder = new NpgsqlSlimDataSourceBuilder(connectionString);
         // The slim builder (Native AOT) starts without these: arrays (rule lists, batched settlements) and TLS to the server.
@@ -57,10 +61,11 @@ public sealed class PostgresStore : IStoreHealth, IAsyncDisposable
             data.Dispose();
             throw;
         }
-        var store = new PostgresStore(data, new PostgresClock(hostClock), notify);
+        var store = new PostgresStore(data, new PostgresClock(hostClock), notify) { Lease = lease ?? Configuration.StorageConfig.DefaultLease };
         return new BridgeStore(new PostgresEventLog(store), new PostgresOutbox(store), new PostgresAdminStore(store), new PostgresRetention(store), store, store)
         {
             GroupWaits = new PostgresGroupWaits(store),
+            DestinationStates = new PostgresDestinationStates(data, hostClock ?? TimeProvider.System),
             Incidents = new PostgresIncidents(store),
         };
     }
