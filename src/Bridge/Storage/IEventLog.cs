@@ -15,6 +15,9 @@ public interface IEventLog
     /// <summary>
     /// Up to <paramref name="limit"/> events whose mappings have not all run, oldest first, with <see cref="StoredEvent.Seq"/>
     /// above <paramref name="afterSeq"/>; <see cref="StoredEvent.RulesLeft"/> says which rules still have to.
+    /// An engine several instances share (PostgreSQL) leases what it returns instead of heeding <paramref name="afterSeq"/>:
+    /// its sequence numbers are taken before commit, so a cursor could pass one by; an event read is nobody else's until its
+    /// rules are committed or the lease lapses.
     /// </summary>
     Task<IReadOnlyList<StoredEvent>> GetUnprocessedEventsAsync(long afterSeq, int limit, CancellationToken ct);
 

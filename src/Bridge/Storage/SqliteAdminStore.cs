@@ -14,7 +14,7 @@ internal sealed class SqliteAdminStore(SqliteStore store) : IAdminStore
         {
             using var q = Command(c, tx, "");
             var where = new List<string> { "seq < $cursor" };
-            q.Parameters.AddWithValue("$cursor", ParseCursor(cursor) ?? long.MaxValue);
+            q.Parameters.AddWithValue("$cursor", AdminQueries.ParseCursor(cursor) ?? long.MaxValue);
             if (filter.Action is { } action)
             {
                 where.Add("action = $action");
@@ -32,7 +32,7 @@ internal sealed class SqliteAdminStore(SqliteStore store) : IAdminStore
             }
             q.CommandText = $"SELECT {EventColumns} FROM events_full WHERE {string.Join(" AND ", where)} ORDER BY seq DESC LIMIT $n";
             q.Parameters.AddWithValue("$n", limit + 1);
-            return ToPage(ReadAll(q, ReadEvent), limit, e => e.Seq);
+            return AdminQueries.ToPage(ReadAll(q, ReadEvent), limit, e => e.Seq);
         });
     }
 
@@ -59,9 +59,9 @@ internal sealed class SqliteAdminStore(SqliteStore store) : IAdminStore
             using var q = Command(c, tx, "");
             var where = MessageWhere(q, filter);
             q.CommandText = $"SELECT {MessageColumns} FROM messages m JOIN events e ON e.seq = m.event_seq WHERE {where} AND m.id > $cursor ORDER BY m.id LIMIT $n";
-            q.Parameters.AddWithValue("$cursor", ParseCursor(cursor) ?? 0);
+            q.Parameters.AddWithValue("$cursor", AdminQueries.ParseCursor(cursor) ?? 0);
             q.Parameters.AddWithValue("$n", limit + 1);
-            return ToPage(ReadAll(q, ReadMessage), limit, m => m.Id);
+            return AdminQueries.ToPage(ReadAll(q, ReadMessage), limit, m => m.Id);
         });
     }
 
@@ -147,42 +147,6 @@ internal sealed class SqliteAdminStore(SqliteStore store) : IAdminStore
             return true;
         });
 
-    private static string MessageWhere(SqliteCommand q, MessageFilter filter)
-    {
-        var where = new List<string> { "1 = 1" };
-        if (filter.Status is { } status)
-        {
-            // A literal, not a parameter: only then can SQLite use the partial indexes that hold one status (schema 6:
-            // messages_dead for dead letters, those on status = 0 for pending messages).
-            where.Add(FormattableString.Invariant($"m.status = {(int)status}"));
-        }
-        if (filter.Destination is { } destination)
-        {
-            where.Add("m.destination = $fdest");
-            q.Parameters.AddWithValue("$fdest", destination);
-        }
-        if (filter.Rule is { } rule)
-        {
-            where.Add("m.rule = $frule");
-            q.Parameters.AddWithValue("$frule", rule);
-        }
-        if (filter.EventId is { } eventId)
-        {
-            where.Add("e.event_id = $fevent");
-            q.Parameters.AddWithValue("$fevent", eventId);
-        }
-        if (filter.Id is { } id)
-        {
-            where.Add("m.id = $fid");
-            q.Parameters.AddWithValue("$fid", id);
-        }
-        return string.Join(" AND ", where);
-    }
-
-    private static Page<T> ToPage<T>(List<T> items, int limit, Func<T, long> key)
-    {
-        if (items.Count <= limit) return new Page<T>(items, null);
-        items.RemoveAt(items.Count - 1);
-        return new Page<T>(items, key(items[^1]).ToString(CultureInfo.InvariantCulture));
-    }
+    private static string MessageWhere(SqliteCommand q, MessageFilter filter) =>
+        AdminQueries.MessageWhere(filter, '$', (name, value) => q.Parameters.AddWithValue(name, value));
 }

@@ -100,7 +100,4 @@ internal static class SqliteSql
         using var command = Command(c, null, sql);
         return command.ExecuteNonQuery();
     }
-
-    public static long? ParseCursor(string? cursor) =>
-        long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
 }

@@ -1,5 +1,6 @@
 using Bridge.Storage;
 using Bridge.Storage.Postgres;
+using Bridge.Tests.EndToEnd;
 using Bridge.Tests.Support;
 using Npgsql;
 
@@ -13,24 +14,8 @@ namespace Bridge.Tests.Cluster;
 [Collection(PostgresCollection.Name)]
 public sealed class SharedDestinationStateTests(PostgresServer server) : IAsyncLifetime
 {
-    private const string Config = """
-        destinations:
-          ntfy:
-            url: ${NTFY_URL:-}
-            token: ${NTFY_TOKEN:-}
-            timeout: 5s
-            retry: { schedule: [0s, 10ms] }
-        sources:
-          authentik:
-            format: authentik
-            token: ${HOOK_TOKEN}
-        rules:
-          - name: admin-login
-            source: authentik
-            match: { action: login, group: authentik Admins }
-            mapping: admin-login.js
-            topic: gauth
-        """;
+    /// <summary>A probe's lease is three times the timeout: room for the fake to hold the probe while the other host looks.</summary>
+    private static readonly string Config = EndToEndConfigs.AdminLogin.Replace("timeout: 2s", "timeout: 5s", StringComparison.Ordinal);
 
     private const string WrongToken = "tk_wrongwrongwrongwrongwrong1";
 
@@ -62,10 +47,10 @@ public sealed class SharedDestinationStateTests(PostgresServer server) : IAsyncL
         // The token is fixed on a first: it probes at once, and ntfy holds that probe unanswered.
         var probe = ntfy.HoldNext();
         var requests = ntfy.Requests;
-        await ReloadAsync(a, Config.Replace("${NTFY_TOKEN:-}", ntfy.Token!, StringComparison.Ordinal));
+        await a.ReloadAsync(Config.Replace("${NTFY_TOKEN:-}", ntfy.Token!, StringComparison.Ordinal));
         await probe.Arrived;
         // Then on b, which would probe at once too were a's probe not out: it waits and looks again every second.
-        await ReloadAsync(b, Config.Replace("${NTFY_TOKEN:-}", ntfy.Token!, StringComparison.Ordinal));
+        await b.ReloadAsync(Config.Replace("${NTFY_TOKEN:-}", ntfy.Token!, StringComparison.Ordinal));
         // Two rounds of b's delivery loop after the reload: the second certainly ran on the fixed config.
         await b.Logs.WaitForCountAsync(Idle, b.Logs.Events.Count(Idle) + 2);
         // Nothing came beside the held probe (which the fake counts once it answers it).
@@ -90,12 +75,4 @@ public sealed class SharedDestinationStateTests(PostgresServer server) : IAsyncL
     private static bool Idle(Serilog.Events.LogEvent e) => e.RenderMessage().StartsWith("Delivery idle until", StringComparison.Ordinal);
 
     private static int Paused(BridgeTestHost host) => host.Logs.Events.Count(e => e.RenderMessage().StartsWith("PAUSED destination", StringComparison.Ordinal));
-
-    private static async Task ReloadAsync(BridgeTestHost bridge, string yaml)
-    {
-        var earlier = bridge.Logs.Events.ToHashSet();
-        var reloaded = bridge.Logs.WaitForAsync(e => !earlier.Contains(e) && e.RenderMessage().StartsWith("Configuration reloaded", StringComparison.Ordinal));
-        await File.WriteAllTextAsync(Path.Combine(bridge.Directory, "bridge.yaml"), yaml);
-        await reloaded;
-    }
 }

@@ -38,7 +38,7 @@ public sealed class DestinationReloadTests
         var first = await SendLoginAsync(bridge, ntfy);
 
         var since = bridge.Logs.Events.Count;
-        await ReloadAsync(bridge, Config + "\n# touched, nothing changed\n");
+        await bridge.ReloadAsync(Config + "\n# touched, nothing changed\n");
         var second = await SendLoginAsync(bridge, ntfy);
 
         // A new sender would have opened a new connection.
@@ -53,11 +53,11 @@ public sealed class DestinationReloadTests
         await using var bridge = await BridgeTestHost.StartAsync(Config, ntfy);
 
         var since = bridge.Logs.Events.Count;
-        await ReloadAsync(bridge, Config.Replace("server:\n", "server:\n  admin_token: tk_admin_admin_admin_admin\n", StringComparison.Ordinal));
+        await bridge.ReloadAsync(Config.Replace("server:\n", "server:\n  admin_token: tk_admin_admin_admin_admin\n", StringComparison.Ordinal));
         Assert.DoesNotContain(bridge.Logs.Events.Skip(since), e => e.RenderMessage().Contains("until a restart", StringComparison.Ordinal));
 
         since = bridge.Logs.Events.Count;
-        await ReloadAsync(bridge, Config.Replace("trusted_proxies: [10.9.9.9]", "trusted_proxies: [10.9.9.8]", StringComparison.Ordinal));
+        await bridge.ReloadAsync(Config.Replace("trusted_proxies: [10.9.9.9]", "trusted_proxies: [10.9.9.8]", StringComparison.Ordinal));
         var warning = Assert.Single(bridge.Logs.Events.Skip(since), e => e.RenderMessage().Contains("until a restart", StringComparison.Ordinal));
         Assert.Contains("server.trusted_proxies", warning.RenderMessage(), StringComparison.Ordinal);
         Assert.DoesNotContain("server.urls", warning.RenderMessage(), StringComparison.Ordinal);
@@ -70,7 +70,7 @@ public sealed class DestinationReloadTests
         await using var bridge = await BridgeTestHost.StartAsync(Config, ntfy);
         var first = await SendLoginAsync(bridge, ntfy);
 
-        await ReloadAsync(bridge, Config.Replace("timeout: 2s", "timeout: 3s", StringComparison.Ordinal));
+        await bridge.ReloadAsync(Config.Replace("timeout: 2s", "timeout: 3s", StringComparison.Ordinal));
 
         // Disposing the old client closes its pooled connection.
         await ntfy.WaitForClosedAsync(first.Connection);
@@ -95,14 +95,6 @@ public sealed class DestinationReloadTests
         var result = ConfigLoader.Load(yaml, "/etc/bridge/bridge.yaml", "/etc/bridge", new EnvInterpolator(name => name == "HOOK_TOKEN" ? BridgeTestHost.HookToken : null));
         Assert.Empty(result.Errors);
         return result.Config!.Destinations["ntfy"];
-    }
-
-    private static async Task ReloadAsync(BridgeTestHost bridge, string yaml)
-    {
-        var earlier = bridge.Logs.Events.ToHashSet();
-        var reloaded = bridge.Logs.WaitForAsync(e => !earlier.Contains(e) && e.RenderMessage().StartsWith("Configuration reloaded", StringComparison.Ordinal));
-        await File.WriteAllTextAsync(Path.Combine(bridge.Directory, "bridge.yaml"), yaml);
-        await reloaded;
     }
 
     private static async Task<PublishedMessage> SendLoginAsync(BridgeTestHost bridge, FakeNtfy ntfy)

@@ -105,6 +105,15 @@ public sealed class BridgeTestHost : IAsyncDisposable
         return Client.SendAsync(request);
     }
 
+    /// <summary>Writes <paramref name="yaml"/> as the config file and waits until the host says it reloaded it.</summary>
+    public async Task ReloadAsync(string yaml)
+    {
+        var earlier = Logs.Events.ToHashSet();
+        var reloaded = Logs.WaitForAsync(e => !earlier.Contains(e) && e.RenderMessage().StartsWith("Configuration reloaded", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(Path.Combine(Directory, "bridge.yaml"), yaml);
+        await reloaded;
+    }
+
     /// <summary>Stops the host as SIGTERM would: graceful shutdown, background services drained.</summary>
     public Task StopAsync() => _app.StopAsync();
 

@@ -15,7 +15,7 @@ internal sealed class PostgresAdminStore(PostgresStore store) : IAdminStore
         {
             await using var q = Command(c, null, "");
             var where = new List<string> { "seq < @cursor" };
-            q.Parameters.Set("cursor", ParseCursor(cursor) ?? long.MaxValue);
+            q.Parameters.Set("cursor", AdminQueries.ParseCursor(cursor) ?? long.MaxValue);
             if (filter.Action is { } action)
             {
                 where.Add("action = @action");
@@ -33,7 +33,7 @@ internal sealed class PostgresAdminStore(PostgresStore store) : IAdminStore
             }
             q.CommandText = $"SELECT {EventColumns} FROM events WHERE {string.Join(" AND ", where)} ORDER BY seq DESC LIMIT @n";
             q.Parameters.Set("n", limit + 1);
-            return ToPage(await ReadAllAsync(q, ReadEvent, ct), limit, e => e.Seq);
+            return AdminQueries.ToPage(await ReadAllAsync(q, ReadEvent, ct), limit, e => e.Seq);
         }, ct);
     }
 
@@ -56,9 +56,9 @@ internal sealed class PostgresAdminStore(PostgresStore store) : IAdminStore
             await using var q = Command(c, null, "");
             var where = MessageWhere(q, filter);
             q.CommandText = $"{MessagesJoined} WHERE {where} AND m.id > @cursor ORDER BY m.id LIMIT @n";
-            q.Parameters.Set("cursor", ParseCursor(cursor) ?? 0);
+            q.Parameters.Set("cursor", AdminQueries.ParseCursor(cursor) ?? 0);
             q.Parameters.Set("n", limit + 1);
-            return ToPage(await ReadAllAsync(q, ReadMessage, ct), limit, m => m.Id);
+            return AdminQueries.ToPage(await ReadAllAsync(q, ReadMessage, ct), limit, m => m.Id);
         }, ct);
     }
 
@@ -146,34 +146,6 @@ internal sealed class PostgresAdminStore(PostgresStore store) : IAdminStore
             return true;
         }, ct);
 
-    private static string MessageWhere(NpgsqlCommand q, MessageFilter filter)
-    {
-        var where = new List<string> { "TRUE" };
-        if (filter.Status is { } status)
-        {
-            // A literal, not a parameter: only then can the planner use the partial indexes that hold one status.
-            where.Add(FormattableString.Invariant($"m.status = {(int)status}"));
-        }
-        if (filter.Destination is { } destination)
-        {
-            where.Add("m.destination = @fdest");
-            q.Parameters.Set("fdest", destination);
-        }
-        if (filter.Rule is { } rule)
-        {
-            where.Add("m.rule = @frule");
-            q.Parameters.Set("frule", rule);
-        }
-        if (filter.EventId is { } eventId)
-        {
-            where.Add("e.event_id = @fevent");
-            q.Parameters.Set("fevent", eventId);
-        }
-        if (filter.Id is { } id)
-        {
-            where.Add("m.id = @fid");
-            q.Parameters.Set("fid", id);
-        }
-        return string.Join(" AND ", where);
-    }
+    private static string MessageWhere(NpgsqlCommand q, MessageFilter filter) =>
+        AdminQueries.MessageWhere(filter, '@', (name, value) => q.Parameters.AddWithValue(name, value));
 }

@@ -66,16 +66,6 @@ internal static class PostgresSql
         p.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
 
     public static string? MappingLogJson(List<MappingRunLog> log) => log.Count == 0 ? null : JsonSerializer.Serialize(log, StoreJson.Default.MappingRunLogs);
-
-    public static long? ParseCursor(string? cursor) =>
-        long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
-
-    public static Page<T> ToPage<T>(List<T> items, int limit, Func<T, long> key)
-    {
-        if (items.Count <= limit) return new Page<T>(items, null);
-        items.RemoveAt(items.Count - 1);
-        return new Page<T>(items, key(items[^1]).ToString(CultureInfo.InvariantCulture));
-    }
 }
 
 /// <summary>
