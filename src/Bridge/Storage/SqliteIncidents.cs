@@ -46,20 +46,26 @@ internal sealed class SqliteIncidents(SqliteStore store) : IIncidents
         ArgumentNullException.ThrowIfNull(silence);
         return store.WriteAsync((c, tx) =>
         {
-            using var save = Command(c, tx, """
-                INSERT INTO silences (id, match, comment, created_by, created_at, ends_at, ended_at) VALUES ($id, $match, $comment, $by, $at, $ends, $ended)
-                ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at
-                """);
-            save.Parameters.AddWithValue("$id", silence.Id);
-            save.Parameters.AddWithValue("$match", JsonSerializer.Serialize(silence.Match, StoreJson.Default.SilenceMatch));
-            save.Parameters.AddWithValue("$comment", silence.Comment);
-            save.Parameters.AddWithValue("$by", silence.CreatedBy);
-            save.Parameters.AddWithValue("$at", silence.CreatedAt.ToUnixTimeMilliseconds());
-            save.Parameters.AddWithValue("$ends", silence.EndsAt.ToUnixTimeMilliseconds());
-            save.Parameters.AddWithValue("$ended", silence.EndedAt is { } ended ? ended.ToUnixTimeMilliseconds() : DBNull.Value);
-            save.ExecuteNonQuery();
+            SaveSilence(c, tx, silence);
             return true;
         });
+    }
+
+    /// <summary>Saves a silence (a new one, or its end time when ended early); in the writer's transaction.</summary>
+    internal static void SaveSilence(SqliteConnection c, SqliteTransaction tx, Silences.Silence silence)
+    {
+        using var save = Command(c, tx, """
+            INSERT INTO silences (id, match, comment, created_by, created_at, ends_at, ended_at) VALUES ($id, $match, $comment, $by, $at, $ends, $ended)
+            ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at
+            """);
+        save.Parameters.AddWithValue("$id", silence.Id);
+        save.Parameters.AddWithValue("$match", JsonSerializer.Serialize(silence.Match, StoreJson.Default.SilenceMatch));
+        save.Parameters.AddWithValue("$comment", silence.Comment);
+        save.Parameters.AddWithValue("$by", silence.CreatedBy);
+        save.Parameters.AddWithValue("$at", silence.CreatedAt.ToUnixTimeMilliseconds());
+        save.Parameters.AddWithValue("$ends", silence.EndsAt.ToUnixTimeMilliseconds());
+        save.Parameters.AddWithValue("$ended", silence.EndedAt is { } ended ? ended.ToUnixTimeMilliseconds() : DBNull.Value);
+        save.ExecuteNonQuery();
     }
 
     public Task<IReadOnlyList<Silences.Silence>> GetSilencesAsync(DateTimeOffset now, CancellationToken ct) =>

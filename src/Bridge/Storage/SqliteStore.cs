@@ -58,6 +58,7 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
         {
             GroupWaits = new SqliteGroupWaits(store),
             Incidents = new SqliteIncidents(store),
+            MuteTokens = new SqliteMuteTokens(store),
         };
     }
 
