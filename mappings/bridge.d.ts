@@ -105,6 +105,8 @@ interface BridgeContext {
   public_url: string | null;
   /** The incident card to make, for a rule with `group`; null otherwise. */
   group: BridgeGroup | null;
+  /** A "Mute 1 h" button's URL (POST): a signed token for one silence of this rule, user and action; null without server.admin_token and public_url. */
+  mute_url: string | null;
 }
 
 /** ctx.group: one incident (a rule's group) as it stands when this card is made. */

@@ -35,5 +35,7 @@ function map(event, ctx) {
     priority: closed ? 'low' : bridge.priority(event.severity),
     tags: ['warning', 'login_failed'],
     click: bridge.links.event(event, ctx) || bridge.eventUrl(ctx, event),
+    // With server.admin_token and public_url: a signed button that silences this rule for this account for an hour.
+    ...(ctx.mute_url ? { actions: [bridge.httpAction('Mute 1 h', ctx.mute_url, { clear: true })] } : {}),
   };
 }

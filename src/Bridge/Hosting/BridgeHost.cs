@@ -116,6 +116,7 @@ public static class BridgeHost
         app.MapOpenApi(OpenApiPath);
         app.MapHooks().AddEndpointFilter<HookMetricsFilter>().WithTags("hooks");
         app.MapAdmin();
+        Silences.MuteEndpoints.MapMute(app);
         app.MapDashboard();
         return app;
     }

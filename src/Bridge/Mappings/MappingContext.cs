@@ -16,6 +16,12 @@ public sealed record MappingContext(string Rule, string? Topic, string Destinati
     /// <summary>The bridge's <c>server.public_url</c>, for links to its dashboard (<c>bridge.links.event</c>); null when not set.</summary>
     public string? PublicUrl { get; init; }
 
+    /// <summary>
+    /// A "Mute 1 h" button's URL for this event (<c>ctx.mute_url</c>): a signed token that makes one silence of this rule,
+    /// user and action. Null without <c>server.admin_token</c> and <c>server.public_url</c>.
+    /// </summary>
+    public string? MuteUrl { get; init; }
+
     /// <summary>The incident card a grouped rule's mapping makes (<c>ctx.group</c>); null for a rule without <c>group</c>.</summary>
     public Incidents.GroupView? Group { get; init; }
 

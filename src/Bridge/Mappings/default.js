@@ -173,11 +173,14 @@ function map(event, ctx) {
   const tags = [emojiFor(event.action)];
   if (event.action) tags.push(event.action);
 
-  return asIncident({
+  const card = {
     title: who ? `${label}: ${who}` : label,
     message: lines.join('\n'),
     priority: PRIORITY[event.severity] || 3,
     tags,
     click: bridge.links.event(event, ctx) || eventLink(ctx.base_url, event.id),
-  }, event, ctx, label);
+  };
+  // A signed button that silences this rule for this user and action for an hour (server.admin_token and public_url).
+  if (ctx.mute_url) card.actions = [bridge.httpAction('Mute 1 h', ctx.mute_url, { clear: true })];
+  return asIncident(card, event, ctx, label);
 }

@@ -3,6 +3,7 @@ using Bridge.Events;
 using Bridge.Incidents;
 using Bridge.Mappings;
 using Bridge.Rules;
+using Bridge.Silences;
 using Bridge.Storage;
 
 namespace Bridge.Messages;
@@ -35,7 +36,10 @@ public sealed class MessageMaker(MappingRunner runner)
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(ctx);
-        ctx = ctx.WithGroupOf(rule.Config, e, dedupeKey, runner.Time.GetUtcNow());
+        var now = runner.Time.GetUtcNow();
+        ctx = ctx.WithGroupOf(rule.Config, e, dedupeKey, now);
+        // One button per incident: its cards carry the same token.
+        ctx = ctx with { MuteUrl = ctx.MuteUrl ?? MuteTokens.Url(runtime.Config.Server, rule.Name, e, ctx.Group?.State.Id ?? dedupeKey, ctx.Now ?? now) };
         return Finish(runner.Run(runtime.Mappings, rule, e, ctx), rule.Config.Mapping ?? CompiledMapping.DefaultName, rule.Name, dedupeKey, ctx.Group);
     }
 

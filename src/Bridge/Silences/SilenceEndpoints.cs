@@ -23,7 +23,8 @@ public static class SilenceEndpoints
         var errors = new List<string>();
         if (await ReadBodyAsync(request, errors, ct) is not { } body || SilenceRequest.Read(body, errors) is not { } wanted)
             return TypedResults.Problem(statusCode: 400, title: "Bad silence", detail: string.Join("; ", errors));
-        var silence = await silencer.CreateAsync(wanted, "admin API", ct);
+        // A fresh random id cannot be taken.
+        var silence = (await silencer.CreateAsync(wanted, "admin API", null, ct))!;
         return TypedResults.Created($"/api/silences/{silence.Id}", SilenceView.From(silence));
     }
 

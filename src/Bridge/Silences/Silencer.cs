@@ -8,12 +8,14 @@ public sealed class Silencer(SilenceBook book, IIncidents store, TimeProvider ti
 {
     /// <summary>Makes a silence from a checked request; durable when the task completes.</summary>
     /// <param name="createdBy">Who asks: <c>admin API</c>, <c>mute button</c>.</param>
-    public async Task<Silence> CreateAsync(SilenceRequest request, string createdBy, CancellationToken ct)
+    /// <param name="id">The id a mute token grants (one silence per button); null makes a fresh one.</param>
+    /// <returns>The silence; null when <paramref name="id"/> is taken already (the button was used).</returns>
+    public async Task<Silence?> CreateAsync(SilenceRequest request, string createdBy, string? id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var now = time.GetUtcNow();
-        var silence = new Silence("sil_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)), request.Match, request.Comment, createdBy, now, now + request.For);
-        await store.SaveSilenceAsync(silence, ct);
+        var silence = new Silence(id ?? "sil_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)), request.Match, request.Comment, createdBy, now, now + request.For);
+        if (!await store.AddSilenceAsync(silence, ct)) return null;
         book.Add([silence], now);
         log.LogInformation("Silence {Silence} ({Match}) made by {CreatedBy} until {EndsAt}: {Comment}", silence.Id, silence.Match.ToString(), createdBy, silence.EndsAt, silence.Comment);
         return silence;
@@ -25,7 +27,7 @@ public sealed class Silencer(SilenceBook book, IIncidents store, TimeProvider ti
         var now = time.GetUtcNow();
         if (book.Active(now).FirstOrDefault(s => s.Id == id) is not { } silence) return null;
         var ended = silence with { EndedAt = now };
-        await store.SaveSilenceAsync(ended, ct);
+        await store.EndSilenceAsync(id, now, ct);
         book.End(id, now);
         log.LogInformation("Silence {Silence} ({Match}) ended early", id, silence.Match.ToString());
         return ended;
