@@ -1,6 +1,7 @@
 using System.Globalization;
 using Bridge.Configuration;
 using Bridge.Ingest.Limits;
+using Bridge.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Bridge.Silences;
@@ -19,7 +20,7 @@ public static class MuteEndpoints
     }
 
     private static async Task<Results<Created<SilenceView>, ProblemHttpResult>> MuteAsync(HttpContext http, MuteLinks links, Silencer silencer,
-        AuthFailureThrottle failures, LiveRuntime live, TimeProvider time, CancellationToken ct)
+        AuthFailureThrottle failures, LiveRuntime live, IIncidents store, TimeProvider time, CancellationToken ct)
     {
         var client = http.Connection.RemoteIpAddress;
         var limit = live.Current.Config.Server.Limits.AuthFailures;
@@ -39,7 +40,10 @@ public static class MuteEndpoints
             return Problem(410, "Mute button expired", $"this button expired at {Iso(claim.Expires)} ({MuteLinks.Lifetime.TotalHours:0} h after its notification); make a silence with `bridge silence add` or POST /api/silences");
         var (made, earlier) = await silencer.MuteAsync(claim, ct);
         if (made is null)
-            return Problem(409, "Mute button already used", $"this button already made silence {earlier} (GET /api/silences lists those in force); a button makes one silence, once");
+        {
+            var state = await store.GetSilenceAsync(earlier!, ct) is { } s && s.IsActive(time.GetUtcNow()) ? $"it holds until {Iso(s.EndsAt)}" : "it is over";
+            return Problem(409, "Mute button already used", $"this button already made silence {earlier}, and {state}; a button makes one silence, once");
+        }
         return TypedResults.Created($"/api/silences/{made.Id}", SilenceView.From(made));
     }
 

@@ -12,7 +12,8 @@ public sealed class Silencer(SilenceBook book, IIncidents store, IMuteTokens tok
     {
         ArgumentNullException.ThrowIfNull(request);
         var silence = New(request.Match, request.For, request.Comment, createdBy);
-        await store.SaveSilenceAsync(silence, ct);
+        // A fresh random id is never taken.
+        await store.AddSilenceAsync(silence, ct);
         return InForce(silence);
     }
 
@@ -47,7 +48,7 @@ public sealed class Silencer(SilenceBook book, IIncidents store, IMuteTokens tok
         var now = time.GetUtcNow();
         if (book.Active(now).FirstOrDefault(s => s.Id == id) is not { } silence) return null;
         var ended = silence with { EndedAt = now };
-        await store.SaveSilenceAsync(ended, ct);
+        await store.EndSilenceAsync(id, now, ct);
         book.End(id, now);
         log.LogInformation("Silence {Silence} ({Match}) ended early", id, silence.Match.ToString());
         return ended;

@@ -49,7 +49,7 @@ internal sealed class SqliteMuteTokens(SqliteStore store) : IMuteTokens
                 record.Parameters.AddWithValue("$expires", tokenExpires.ToUnixTimeMilliseconds());
                 record.ExecuteNonQuery();
             }
-            SqliteIncidents.SaveSilence(c, tx, silence);
+            SqliteIncidents.AddSilence(c, tx, silence);
             return null;
         });
     }
