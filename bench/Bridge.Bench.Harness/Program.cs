@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "parse" => await ParseOnlyApp.RunAsync(args[1]),
     "relay" => await RelayApp.RunAsync(args[1], new Uri(args[2])),
     "run" => await Harness.RunAsync(HarnessOptions.Parse(args[1..])),
+    "cluster" => await ClusterBench.RunAsync(args[1..]),
     "sink" => await SinkAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture)),
     _ => Usage(),
 };
@@ -28,6 +29,7 @@ static int Usage()
         usage: bridge-bench run --repo DIR --bridge PATH [--quick] [--wrk PATH] [--node-red DIR] [--markdown FILE]
                bridge-bench parse URL            (the parse-only baseline)
                bridge-bench relay URL SINK_URL   (the bare-relay baseline)
+               bridge-bench cluster --repo DIR --bridge PATH [--events N] [--markdown FILE]   (bench/cluster)
                bridge-bench sink PORT            (the sink alone, for bench/profile)
         Run it through bench/run, which builds everything first.
         """);

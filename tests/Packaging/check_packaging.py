@@ -27,11 +27,16 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / "samples" / "docker" / ".env.example"
 SETUP_GUIDE = ROOT / "docs" / "setup.md"
+SCALING_GUIDE = ROOT / "docs" / "scaling.md"
 SYSTEMD_UNIT = ROOT / "samples" / "systemd" / "bridge.service"
 PUBLISH_PROFILE = ROOT / "src" / "Bridge" / "Properties" / "PublishProfiles" / "linux-x64-single-file.pubxml"
 BUILD_IMAGE = "mcr.microsoft.com/dotnet/sdk:10.0"
 RUNTIME_IMAGE = "mcr.microsoft.com/dotnet/aspnet:10.0"
 EXPECTED_SERVICES = ("bridge", "ntfy")
+# The "postgres" profile: PostgreSQL and two bridges sharing its database (docs/scaling.md).
+POSTGRES_PROFILE = "postgres"
+POSTGRES_SERVICE = "postgres"
+POSTGRES_BRIDGES = ("bridge-1", "bridge-2")
 
 
 # --------------------------------------------------------------------------------------------- results
@@ -578,29 +583,32 @@ def check_compose(report: Report, env: dict[str, str]) -> None:
                      f"add a '{var}=' line to {ENV_EXAMPLE.relative_to(ROOT)}")
 
     check_bridge_config(report, services.get("bridge") or {}, env)
+    check_postgres_profile(report, compose, env)
     check_ntfy_pacing(report, compose)
     check_docs_agree(report, compose, env)
 
 
-def check_bridge_config(report: Report, bridge: dict, env: dict[str, str]) -> None:
-    """The config the bridge container reads: mounted where BRIDGE_CONFIG points, listening on the exposed port."""
+def check_bridge_config(report: Report, bridge: dict, env: dict[str, str], name: str = "bridge") -> dict | None:
+    """The config the bridge container reads: mounted where BRIDGE_CONFIG points, listening on the exposed port.
+
+    Returns that config, read, or None when it could not be read (reported)."""
     target = env.get("BRIDGE_CONFIG")
     if not target:
-        return
+        return None
     host_file = None
     for volume in bridge.get("volumes") or []:
         if isinstance(volume, str) and volume.split(":")[1:2] == [target]:
             host_file = (COMPOSE.parent / volume.split(":")[0]).resolve()
-    if not report.check(host_file is not None, f"bridge: a config file is mounted at BRIDGE_CONFIG ({target})",
+    if not report.check(host_file is not None, f"{name}: a config file is mounted at BRIDGE_CONFIG ({target})",
                         "no bind mount with that target"):
-        return
+        return None
     if not host_file.exists():
-        return  # already reported as a missing bind mount
+        return None  # already reported as a missing bind mount
     try:
         config = load_yaml(host_file.read_text()) or {}
     except YamlError as exc:
         report.check(False, f"{host_file.relative_to(ROOT)} is readable", str(exc))
-        return
+        return None
     urls = str((config.get("server") or {}).get("urls", ""))
     m = re.match(r"https?://(0\.0\.0\.0|\[::\]|\*|\+):(\d+)", urls)
     report.check(bool(m), f"{host_file.relative_to(ROOT)}: server.urls listens on all interfaces",
@@ -610,12 +618,59 @@ def check_bridge_config(report: Report, bridge: dict, env: dict[str, str]) -> No
         report.check(port in env.get("__EXPOSE__", "").split(), f"the Dockerfile EXPOSEs port {port}",
                      f"EXPOSE lists {env.get('__EXPOSE__') or 'nothing'}")
         published = [str(p).rsplit(":", 1)[-1] for p in bridge.get("ports") or [] if not isinstance(p, dict)]
-        report.check(port in published, f"bridge: compose publishes container port {port}", f"ports: {published}")
+        report.check(port in published, f"{name}: compose publishes container port {port}", f"ports: {published}")
     environment = bridge.get("environment") or {}
     given = set(environment) if isinstance(environment, dict) else {e.split("=")[0] for e in environment}
     for var in sorted(set().union(*(variables(s, with_default=False) for s in strings(config)))):
-        report.check(var in given, f"bridge: ${{{var}}} used by the config is passed into the container",
-                     "add it to the bridge service's environment:")
+        report.check(var in given, f"{name}: ${{{var}}} used by {host_file.name} is passed into the container",
+                     f"add it to the {name} service's environment:")
+    return config
+
+
+def check_postgres_profile(report: Report, compose: dict, env: dict[str, str]) -> None:
+    """The "postgres" profile: PostgreSQL and two bridges on its database, started only when the profile is asked for."""
+    services = compose.get("services") or {}
+    report.check(POSTGRES_PROFILE not in ((services.get("bridge") or {}).get("profiles") or []),
+                 "the SQLite bridge is not in the postgres profile", "bridge and the postgres bridges would share nothing")
+    postgres = services.get(POSTGRES_SERVICE)
+    if not report.check(postgres is not None, f"service {POSTGRES_SERVICE} is defined", f"services: {sorted(services)}"):
+        return
+    for name in (POSTGRES_SERVICE, *POSTGRES_BRIDGES):
+        service = services.get(name)
+        if not report.check(service is not None, f"service {name} is defined", f"services: {sorted(services)}"):
+            continue
+        report.check((service or {}).get("profiles") == [POSTGRES_PROFILE], f"{name} is only in the {POSTGRES_PROFILE} profile",
+                     f"profiles: {(service or {}).get('profiles')}; without it a plain 'docker compose up' starts it")
+    report.check(not postgres.get("ports"), f"{POSTGRES_SERVICE} publishes no port (the database stays on the Compose network)",
+                 f"ports: {postgres.get('ports')}")
+    report.check(bool(postgres.get("healthcheck")), f"{POSTGRES_SERVICE} has a healthcheck the bridges wait for", "add one (pg_isready)")
+    database_env = _environment(postgres)
+    published = set()
+    for name in POSTGRES_BRIDGES:
+        bridge = services.get(name) or {}
+        depends = bridge.get("depends_on") or {}
+        condition = ((depends.get(POSTGRES_SERVICE) or {}).get("condition") if isinstance(depends, dict) else None)
+        report.check(condition == "service_healthy", f"{name} starts once {POSTGRES_SERVICE} is healthy",
+                     f"depends_on: {depends}")
+        for port in bridge.get("ports") or []:
+            host_port = str(port).rsplit(":", 1)[0]
+            report.check(host_port not in published, f"{name} publishes {host_port} of its own", "two services on one host port")
+            published.add(host_port)
+        config = check_bridge_config(report, bridge, env, name)
+        if config is None:
+            continue
+        storage = config.get("storage") or {}
+        report.check(storage.get("provider") == "postgres", f"{name}: its config's storage.provider is postgres",
+                     f"storage: {storage}")
+        fields = dict(part.split("=", 1) for part in str(storage.get("connection_string", "")).split(";") if "=" in part)
+        fields = {k.strip().lower(): v.strip() for k, v in fields.items()}
+        report.check(fields.get("host") == POSTGRES_SERVICE, f"{name}: the connection string's Host is the {POSTGRES_SERVICE} service",
+                     f"Host={fields.get('host')}")
+        for key, variable in (("database", "POSTGRES_DB"), ("username", "POSTGRES_USER")):
+            report.check(fields.get(key) == database_env.get(variable), f"{name}: the connection string's {key} is {POSTGRES_SERVICE}'s {variable}",
+                         f"{fields.get(key)} vs {database_env.get(variable)}")
+        report.check(_environment(bridge).get("PGPASSWORD") == database_env.get("POSTGRES_PASSWORD"),
+                     f"{name}: PGPASSWORD is {POSTGRES_SERVICE}'s POSTGRES_PASSWORD", "the two must come from the same .env variable")
 
 
 def _environment(service: dict) -> dict[str, str]:
@@ -647,7 +702,7 @@ def check_ntfy_pacing(report: Report, compose: dict) -> None:
                         "give networks.default.ipam.config a single valid subnet (CIDR)"):
         return
     subnet = subnets[0]
-    for name in EXPECTED_SERVICES:
+    for name in (*EXPECTED_SERVICES, *POSTGRES_BRIDGES):
         networks = (services.get(name) or {}).get("networks")
         on_default = networks is None or "default" in networks
         report.check(on_default, f"{name} is on the default network ({subnet})", f"networks: {networks}")
@@ -673,17 +728,23 @@ def check_docs_agree(report: Report, compose: dict, env: dict[str, str]) -> None
     """What docs/setup.md tells the reader matches the files: ports, volumes, config path, subnet, ntfy settings."""
     if not report.check(SETUP_GUIDE.exists(), "docs/setup.md exists", "missing"):
         return
-    guide = SETUP_GUIDE.read_text()
+    guides = {SETUP_GUIDE: SETUP_GUIDE.read_text(), SCALING_GUIDE: SCALING_GUIDE.read_text() if SCALING_GUIDE.exists() else ""}
+    guide = guides[SETUP_GUIDE]
     services = compose.get("services") or {}
     for name, service in services.items():
+        # A profile's services are explained where the profile is: the postgres one in docs/scaling.md.
+        path = SCALING_GUIDE if POSTGRES_PROFILE in ((service or {}).get("profiles") or []) else SETUP_GUIDE
+        text, shown = guides[path], path.relative_to(ROOT)
         for port in (service or {}).get("ports") or []:
             host = str(port).rsplit(":", 1)[0]
-            report.check(host in guide, f"docs/setup.md gives {name}'s published address {host}",
+            report.check(host in text, f"{shown} gives {name}'s published address {host}",
                          f"the guide never says {host}")
         for volume in (service or {}).get("volumes") or []:
             source = str(volume).split(":")[0]
             if not source.startswith((".", "/", "~")):
-                report.check(source in guide, f"docs/setup.md names the volume {source}", "the guide never names it")
+                report.check(source in text, f"{shown} names the volume {source}", "the guide never names it")
+    report.check(f"--profile {POSTGRES_PROFILE}" in guides[SCALING_GUIDE], f"docs/scaling.md says how to start the {POSTGRES_PROFILE} profile",
+                 f"docker compose --profile {POSTGRES_PROFILE} ... is never given")
     if env.get("BRIDGE_CONFIG"):
         report.check(env["BRIDGE_CONFIG"] in guide, f"docs/setup.md gives the image's config path {env['BRIDGE_CONFIG']}",
                      "the guide never says where the container reads its config")

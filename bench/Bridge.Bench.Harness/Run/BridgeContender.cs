@@ -8,7 +8,8 @@ namespace Bridge.Bench.Harness.Run;
 /// differ from samples/bridge.yaml: every request comes from 127.0.0.1, which the default 600 a minute per client
 /// would refuse almost all of, and the open-loop phases may hold more than 64 requests at once while it stalls.
 /// </summary>
-internal sealed class BridgeContender(string binary, string repository) : Contender("bridge", delivers: true)
+/// <param name="storage">The <c>storage:</c> section as one flow mapping; null: the SQLite file in the scratch folder.</param>
+internal sealed class BridgeContender(string binary, string repository, string? storage = null) : Contender("bridge", delivers: true)
 {
     public const string HookToken = "bench-hook-token-0123456789abcdef";
 
@@ -46,7 +47,7 @@ internal sealed class BridgeContender(string binary, string repository) : Conten
         config.AppendLine($"  urls: {url}");
         config.AppendLine("  limits: { per_client: none, max_connections_per_client: 1024, max_in_flight: 1024 }");
         config.AppendLine($"mappings_dir: \"{Path.Combine(repository, "mappings")}\"");
-        config.AppendLine($"storage: {{ path: \"{Path.Combine(scratch, "data", "bridge.db")}\" }}");
+        config.AppendLine($"storage: {storage ?? $"{{ path: \"{Path.Combine(scratch, "data", "bridge.db")}\" }}"}");
         var skipping = false;
         foreach (var line in File.ReadLines(Path.Combine(repository, "samples", "bridge.yaml")))
         {

@@ -42,7 +42,7 @@ public static class CheckCommand
         output.WriteLine($"ok: {source.Description}");
         output.WriteLine($"  {c.Sources.Count} source(s): {string.Join(", ", c.Sources.Keys.Select(k => $"POST /hooks/{k}"))}");
         output.WriteLine($"  {c.Rules.Count} rule(s) using {mappings} mapping(s), all compiled");
-        output.WriteLine($"  store: {c.Storage.Path}");
+        output.WriteLine($"  store: {c.Storage.Description}");
         foreach (var d in c.Destinations.Values)
             output.WriteLine($"  destination {d.Name}: {(d.IsDryRun ? "dry-run (no url)" : d.Url!.ToString())}{(d.Token is null ? "" : ", with token")}");
         if (!result.GetValue(Live)) return 0;

@@ -67,6 +67,6 @@ public static class ServeCommand
         foreach (var d in c.Destinations.Values)
             log.LogInformation("Destination {Destination}: {Target}", d.Name, d.IsDryRun ? "dry-run (no url: messages are logged, not sent)" : d.Url!.ToString());
         log.LogInformation("{Count} rules: {Rules}", c.Rules.Count, c.Rules.Select(r => r.Name));
-        log.LogInformation("Store: {Path} (events and messages are kept there until delivered; see docs/durability.md)", c.Storage.Path);
+        log.LogInformation("Store: {Store} (events and messages are kept there until delivered; see docs/durability.md)", c.Storage.Description);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -18,7 +19,7 @@ public static partial class ConfigLoader
     private static readonly string[] LimitKeys = ["timeout", "max_statements", "memory", "max_recursion", "max_concurrency"];
     private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry", "ca_file", "max_in_flight", "ordered"];
     private static readonly string[] RetryKeys = ["schedule", "jitter", "max_age"];
-    private static readonly string[] StorageKeys = ["path", "retention", "dedupe_window"];
+    private static readonly string[] StorageKeys = ["provider", "path", "connection_string", "connection_string_file", "notify", "lease", "retention", "dedupe_window"];
 
     /// <summary>The in-process backoff keys of the first version; the persisted schedule replaced them.</summary>
     private static readonly string[] FormerRetryKeys = ["attempts", "delay", "max_delay"];
@@ -56,6 +57,7 @@ public static partial class ConfigLoader
         var rules = ReadRules(top, destinations, sources);
         var storage = ReadStorage(top.Section("storage"), context);
         top.ReportUnknownKeys(TopKeys);
+        if (storage.Provider == StorageProvider.Postgres) WarnOfShortLease(storage, destinations, warnings);
 
         warnings.AddRange(context.Warnings);
         if (rules.Count == 0 && context.Errors.Count == 0) warnings.Add("rules: none configured; every event is accepted and nothing is sent");
@@ -233,13 +235,88 @@ public static partial class ConfigLoader
     {
         var d = StorageConfig.Under(context.BaseDirectory);
         if (section is null) return d;
+        var provider = ReadProvider(section);
         var path = section.Text("path");
+        var connection = ReadConnectionString(section, provider);
+        var notify = section.Flag("notify");
+        var lease = section.Duration("lease", min: TimeSpan.FromSeconds(1));
         var retention = section.Duration("retention", min: TimeSpan.FromMinutes(1)) ?? d.Retention;
         var dedupe = section.Duration("dedupe_window") ?? d.DedupeWindow;
         section.ReportUnknownKeys(StorageKeys);
+        if (provider == StorageProvider.Postgres)
+        {
+            if (path is not null) section.Error("path", "only for provider sqlite (a file); with postgres the database is named in connection_string");
+        }
+        else if (provider == StorageProvider.Sqlite)
+        {
+            if (notify is not null) section.Error("notify", "only for provider postgres (LISTEN/NOTIFY between instances); the SQLite store has one process");
+            if (lease is not null) section.Error("lease", "only for provider postgres (claims other instances take over); the SQLite store has one process");
+        }
         if (path is not null && path.Trim().Length == 0) section.Error("path", "is empty: give a file path, or leave the key out for data/bridge.db");
         var full = string.IsNullOrWhiteSpace(path) ? d.Path : path == StorageConfig.InMemoryPath ? path : context.ResolvePath(path);
-        return new StorageConfig(full, retention, dedupe);
+        return new StorageConfig(full, retention, dedupe) { Provider = provider ?? StorageProvider.Sqlite, ConnectionString = connection, Notify = notify ?? true, Lease = lease ?? StorageConfig.DefaultLease };
+    }
+
+    /// <summary>A send (its timeout and one reset retry) that outlives its claim is taken over by another instance and sent twice.</summary>
+    private static void WarnOfShortLease(StorageConfig storage, IReadOnlyDictionary<string, DestinationConfig> destinations, List<string> warnings)
+    {
+        foreach (var d in destinations.Values.Where(d => d.Timeout * 2 > storage.Lease).OrderBy(d => d.Name, StringComparer.Ordinal))
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"storage.lease: {storage.Lease.TotalSeconds:0.#} s is less than twice destination {d.Name}'s timeout ({d.Timeout.TotalSeconds:0.#} s): a slow send may be taken over by another instance and sent twice"));
+    }
+
+    /// <returns>Null (with the error) for an unknown one: the keys that depend on it are then not judged.</returns>
+    private static StorageProvider? ReadProvider(YamlSection section)
+    {
+        switch (section.Text("provider"))
+        {
+            case null or "sqlite": return StorageProvider.Sqlite;
+            case "postgres": return StorageProvider.Postgres;
+            case var other:
+                section.Error("provider", $"\"{other}\" is not a store provider: use sqlite (the default, one file) or postgres (a database several instances share)");
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// The Npgsql connection string, inline (<c>${VAR}</c> interpolated) or from <c>connection_string_file</c>; checked
+    /// for its syntax here, so a typo stops <c>bridge check</c> rather than the first connection.
+    /// </summary>
+    private static string? ReadConnectionString(YamlSection section, StorageProvider? provider)
+    {
+        var inline = section.Text("connection_string");
+        var file = section.SecretFile("connection_string_file");
+        var given = section.Has("connection_string") ? "connection_string" : section.Has("connection_string_file") ? "connection_string_file" : null;
+        if (inline is not null && section.Has("connection_string_file"))
+        {
+            section.Error("connection_string_file", "give either connection_string or connection_string_file, not both");
+            return null;
+        }
+        var text = (inline ?? file)?.Trim();
+        if (provider is null) return null;
+        if (provider != StorageProvider.Postgres)
+        {
+            if (given is not null) section.Error(given, "only for provider postgres; the SQLite store is a file (path)");
+            return null;
+        }
+        if (string.IsNullOrEmpty(text))
+        {
+            section.Error(given ?? "connection_string", "required with provider postgres: an Npgsql connection string, e.g. \"Host=db;Database=bridge;Username=bridge;Password=${PGPASSWORD}\"");
+            return null;
+        }
+        try
+        {
+            var parsed = new Npgsql.NpgsqlConnectionStringBuilder(text);
+            if (string.IsNullOrEmpty(parsed.Host)) section.Error(given!, "names no Host (the PostgreSQL server's address)");
+            if (inline is not null && !string.IsNullOrEmpty(parsed.Password)) section.WarnIfLiteralSecret("connection_string");
+        }
+        catch (ArgumentException e)
+        {
+            // Npgsql's message names the keyword, never the value, so no password reaches the error.
+            section.Error(given!, $"not an Npgsql connection string: {e.Message}");
+            return null;
+        }
+        return text;
     }
 
     private static Dictionary<string, SourceConfig> ReadSources(YamlSection top, List<string> warnings)

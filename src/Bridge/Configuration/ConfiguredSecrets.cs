@@ -1,6 +1,6 @@
 namespace Bridge.Configuration;
 
-/// <summary>Every secret value a config holds: hook tokens, passwords, signing secrets, ntfy tokens, Authentik API tokens, the admin token.</summary>
+/// <summary>Every secret value a config holds: hook tokens, passwords, signing secrets, ntfy tokens, Authentik API tokens, the admin token, the store's database password.</summary>
 public static class ConfiguredSecrets
 {
     public static IReadOnlyList<string> Of(BridgeConfig config)
@@ -17,6 +17,7 @@ public static class ConfiguredSecrets
             if (destination.Token is { } token) secrets.Add(token);
         }
         if (config.Server.AdminToken is { } adminToken) secrets.Add(adminToken);
+        if (config.Storage.Password is { } password) secrets.Add(password);
         secrets.Remove("");
         // As they would appear in a URL too (a query token with '+' or '/' is written percent-encoded).
         foreach (var secret in secrets.ToArray()) secrets.Add(Uri.EscapeDataString(secret));

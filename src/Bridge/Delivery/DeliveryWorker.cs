@@ -18,15 +18,12 @@ namespace Bridge.Delivery;
 /// dying. On shutdown it stops claiming and gives the sends under way <see cref="ShutdownGrace"/> to finish; the rest
 /// stays pending for the next start.
 /// </summary>
-public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, LiveRuntime live, Signal wake, TimeProvider time, ILogger<DeliveryWorker> log,
-    BridgeMetrics metrics)
+public sealed class DeliveryWorker(IOutbox store, IDestinationStates states, DestinationSenders senders, LiveRuntime live, Signal wake, TimeProvider time,
+    ILogger<DeliveryWorker> log, BridgeMetrics metrics)
     : BackgroundService
 {
     /// <summary>How long in-flight sends may run after shutdown begins.</summary>
     public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
-
-    /// <summary>A lease outlives any attempt (timeout plus one reset retry); an outbox that persists leases frees a crashed holder's after it.</summary>
-    private static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(5);
 
     /// <summary>The longest the worker sleeps without looking at the store (a safety net; new messages wake it at once).</summary>
     private static readonly TimeSpan IdleLook = TimeSpan.FromSeconds(30);
@@ -39,6 +36,9 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
     private readonly ConcurrentDictionary<string, DestinationHealth> _health = new(StringComparer.Ordinal);
     private readonly SettlementBatcher _settlements = new(store);
     private DateTimeOffset _nextExpiry;
+
+    /// <summary>This process among the bridges sharing the store, as the owner of the probes it sends.</summary>
+    private readonly string _instance = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Each destination's health, for status and the admin API.</summary>
     public IReadOnlyCollection<DestinationHealth> Destinations => [.. _health.Values];
@@ -90,13 +90,14 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
             }
             foreach (var destination in config.Destinations.Values)
             {
-                var health = _health.GetOrAdd(destination.Name, static n => new DestinationHealth(n));
-                var (slots, retryAt) = health.Allowance(now, destination, destination.MaxInFlight);
+                var health = _health.GetOrAdd(destination.Name, n => new DestinationHealth(n, states, _instance));
+                var (slots, retryAt) = await health.AllowanceAsync(now, destination, destination.MaxInFlight, ct);
                 if (retryAt is { } at && at < wakeAt) wakeAt = at;
                 // Held or paused: retryAt says when to look again. All slots busy: a finishing send wakes the loop.
                 if (slots == 0) continue;
                 var order = destination.StrictOrder ? ClaimOrder.StrictPerTopic : ClaimOrder.BySequence;
-                var claimed = await store.ClaimAsync(destination.Name, order, now, slots, ClaimLease, ct);
+                // The lease (storage.lease) outlives any attempt; an outbox that persists leases frees a crashed holder's after it.
+                var claimed = await store.ClaimAsync(destination.Name, order, now, slots, config.Storage.Lease, ct);
                 foreach (var lease in claimed) Start(lease, destination, health);
                 // All slots taken, or sends under way: each one that finishes wakes the loop, which looks again then.
                 if (claimed.Count == slots || health.InFlight > 0) continue;
@@ -192,7 +193,15 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
         }
 
         var decision = DeliveryDecision.Decide(outcome, m.Attempts, m.CreatedAt, destination.Retry, probe, now, Random.Shared.NextDouble());
-        Record(decision, destination, health, probe, now);
+        try
+        {
+            await RecordAsync(decision, destination, health, probe, now);
+        }
+        catch (StoreUnavailableException e)
+        {
+            // The attempt is still recorded below; the destination's state is decided again on its next answer.
+            log.LogError("Cannot record the state of destination {Destination}: {Reason}", destination.Name, e.Message);
+        }
         // The slot is free once ntfy answered: the next send need not wait for this attempt's commit (an fsync). The lease
         // holds until the settlement commits, so no claim meanwhile hands out this message, nor (the outbox's rule) a
         // later one with its sequence_id; the wake after the settlement lets those go.
@@ -216,19 +225,26 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
         senders.SendAsync(destination, new OutboundMessage(m.Id, m.EventId, m.Rule, m.Destination, m.Body!), _sendCancellation.Token);
 
     /// <summary>The destination's side of an answer: health bookkeeping, and a log line when its state changes.</summary>
-    private void Record(DeliveryDecision decision, DestinationConfig destination, DestinationHealth health, bool probe, DateTimeOffset now)
+    private async Task RecordAsync(DeliveryDecision decision, DestinationConfig destination, DestinationHealth health, bool probe, DateTimeOffset now)
     {
+        // Only the instance whose change won logs it: the others saw it done.
+        var changed = decision.Health switch
+        {
+            HealthSignal.Answered => await health.SucceededAsync(now, CancellationToken.None),
+            HealthSignal.Failed => await health.FailedAsync(now, destination.Retry, decision.Error!, decision.Hold, probe, CancellationToken.None),
+            _ => await health.RefusedAsync(now, destination, decision.Error!, decision.Hold, CancellationToken.None),
+        };
         switch (decision.Health)
         {
-            case HealthSignal.Answered when health.Succeeded():
+            case HealthSignal.Answered when changed:
                 if (decision.Update.Status == MessageStatus.Delivered) log.LogWarning("Destination {Destination} works again; delivering what waited", destination.Name);
                 else log.LogWarning("Destination {Destination} answers again", destination.Name);
                 break;
-            case HealthSignal.Failed when health.Failed(now, destination.Retry, decision.Error!, decision.Hold, probe):
+            case HealthSignal.Failed when changed:
                 log.LogError("Destination {Destination} failed {Count} times in a row ({Reason}); sending one probe at a time until it answers",
                     destination.Name, DestinationHealth.TripAfter, decision.Error);
                 break;
-            case HealthSignal.Refused when health.Refused(now, destination, decision.Error!, decision.Hold):
+            case HealthSignal.Refused when changed:
                 log.LogError("PAUSED destination {Destination}: ntfy refused the credentials ({Reason}). Messages wait (none is dropped) and one probe is sent at a time; fix the token (a config reload applies it)",
                     destination.Name, decision.Error);
                 break;

@@ -10,6 +10,7 @@ using Bridge.Messages;
 using Bridge.Observability;
 using Bridge.Pipeline;
 using Bridge.Storage;
+using Bridge.Storage.Postgres;
 using Serilog;
 
 namespace Bridge.Hosting;
@@ -61,7 +62,9 @@ public static class BridgeHost
         services.AddSingleton(sp => new ConfigReloader(live, () => new ConfigSource(runtime.Config.FilePath, "").Load(env),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ConfigReloader>>(), settings.ReloadDebounce));
         if (settings.WatchConfig) services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
-        services.AddSingleton(_ => StoreFileCheck.Verify(runtime.Config.Storage.Path, StoreFileCheck.QuickCheckBound));
+        services.AddSingleton(_ => runtime.Config.Storage.Provider == StorageProvider.Postgres
+            ? new StoreFileState("ok (PostgreSQL: no file to check)")
+            : StoreFileCheck.Verify(runtime.Config.Storage.Path, StoreFileCheck.QuickCheckBound));
         services.AddSingleton(sp => OpenStore(runtime.Config.Storage, settings, sp));
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Events);
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Outbox);
@@ -69,6 +72,7 @@ public static class BridgeHost
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Retention);
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Health);
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().GroupWaits);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().DestinationStates);
         services.AddSingleton<GroupCache>();
         services.AddSingleton<GroupResolver>();
         services.AddSingleton<GroupWaitWorker>();
@@ -100,6 +104,10 @@ public static class BridgeHost
         services.AddHostedService(sp => sp.GetRequiredService<GroupWaitWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         services.AddHostedService<StoreMaintenance>();
+        // Other instances' commits of due messages wake this one's idle delivery workers; without it they only poll.
+        if (runtime.Config.Storage is { Provider: StorageProvider.Postgres, Notify: true })
+            services.AddHostedService(sp => new PostgresNotifier((PostgresStore)sp.GetRequiredService<BridgeStore>().Engine, sp.GetRequiredService<Signal>().Set,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresNotifier>>()));
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HttpJson.Default));
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("bridge");
@@ -126,6 +134,12 @@ public static class BridgeHost
 
     private static BridgeStore OpenStore(StorageConfig storage, HostSettings settings, IServiceProvider services)
     {
+        if (storage.Provider == StorageProvider.Postgres)
+        {
+            // The database's clock unless a test gave the host a clock of its own (PostgresClock says why).
+            var shared = PostgresStore.Open(storage.ConnectionString!, settings.Time, storage.Notify, services.GetRequiredService<ILogger<PostgresStore>>(), storage.Lease);
+            return settings.WrapStore?.Invoke(shared) ?? shared;
+        }
         // First, so a read-only folder or a damaged file stops the start with its true reason before anything writes.
         var file = services.GetRequiredService<StoreFileState>();
         if (!file.Checked)

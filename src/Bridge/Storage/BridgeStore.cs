@@ -11,6 +11,9 @@ public sealed record BridgeStore(IEventLog Events, IOutbox Outbox, IAdminStore A
     /// <summary>Events waiting for their user's groups (Authentik's API), persisted so a restart keeps the wait.</summary>
     public required IGroupWaits GroupWaits { get; init; }
 
+    /// <summary>Each destination's trip, pause, probe and hold, one for every bridge delivering from this store.</summary>
+    public required IDestinationStates DestinationStates { get; init; }
+
     /// <summary>The incident cards of grouped rules that the clock, not an event, makes due.</summary>
     public required IIncidents Incidents { get; init; }
 

@@ -15,7 +15,78 @@ public sealed class StorageConfigTests
         """;
 
     private static ConfigLoadResult Load(string yaml) =>
-        ConfigLoader.Load(yaml, "/etc/bridge/bridge.yaml", "/etc/bridge", new EnvInterpolator(_ => null));
+        ConfigLoader.Load(yaml, "/etc/bridge/bridge.yaml", "/etc/bridge", new EnvInterpolator(v => v == "PGPASSWORD" ? "s3cret-pw" : null));
+
+    private static List<string> Errors(string storage) => [.. Load(Minimal + "\nstorage: " + storage).Errors.Select(e => e.ToString())];
+
+    [Fact]
+    public void ThePostgresProviderTakesAnInterpolatedConnectionStringWhosePasswordIsASecretAndNeverShown()
+    {
+        var result = Load(Minimal + "\nstorage: { provider: postgres, connection_string: \"Host=db;Database=bridge;Username=bridge;Password=${PGPASSWORD}\", notify: false }");
+        var config = result.Config!;
+
+        Assert.Equal(StorageProvider.Postgres, config.Storage.Provider);
+        Assert.Equal("Host=db;Database=bridge;Username=bridge;Password=s3cret-pw", config.Storage.ConnectionString);
+        Assert.False(config.Storage.Notify);
+        Assert.Contains("s3cret-pw", ConfiguredSecrets.Of(config));
+        Assert.Equal("PostgreSQL Host=db;Database=bridge;Username=bridge", config.Storage.Description);
+        Assert.DoesNotContain(result.Warnings, w => w.StartsWith("storage", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void APasswordWrittenIntoTheConnectionStringIsWarnedAbout()
+    {
+        var result = Load(Minimal + "\nstorage: { provider: postgres, connection_string: \"Host=db;Username=bridge;Password=plain\" }");
+
+        Assert.NotNull(result.Config);
+        Assert.Contains(result.Warnings, w => w.StartsWith("storage.connection_string: a secret is written in the config file itself", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void WithoutAProviderTheStoreIsSqliteAndNotifiesNobody()
+    {
+        var storage = Load(Minimal).Config!.Storage;
+
+        Assert.Equal(StorageProvider.Sqlite, storage.Provider);
+        Assert.Null(storage.ConnectionString);
+        Assert.Equal(storage.Path, storage.Description);
+    }
+
+    [Theory]
+    [InlineData("{ provider: mysql }", "storage.provider: \"mysql\" is not a store provider: use sqlite (the default, one file) or postgres")]
+    [InlineData("{ provider: postgres }", "storage.connection_string: required with provider postgres")]
+    [InlineData("{ provider: postgres, connection_string: \"Host=db\", path: q.db }", "storage.path: only for provider sqlite")]
+    [InlineData("{ provider: postgres, connection_string: \"Hots=db\" }", "storage.connection_string: not an Npgsql connection string")]
+    [InlineData("{ provider: postgres, connection_string: \"Database=bridge\" }", "storage.connection_string: names no Host")]
+    [InlineData("{ connection_string: \"Host=db\" }", "storage.connection_string: only for provider postgres")]
+    [InlineData("{ notify: false }", "storage.notify: only for provider postgres")]
+    [InlineData("{ lease: 30s }", "storage.lease: only for provider postgres")]
+    [InlineData("{ provider: postgres, connection_string: \"Host=db\", connection_string_file: /run/secrets/pg }", "storage.connection_string_file: give either connection_string or connection_string_file, not both")]
+    public void StoreProviderMistakesAreRefusedWithTheirReason(string storage, string expected)
+    {
+        var errors = Errors(storage);
+
+        Assert.Contains(errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheLeaseOfClaimsOtherInstancesTakeOverIsFiveMinutesUnlessSetAndOneUnderTwiceADestinationsTimeoutIsWarnedAbout()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(5), Load(Minimal + "\nstorage: { provider: postgres, connection_string: \"Host=db\" }").Config!.Storage.Lease);
+
+        var result = Load(Minimal + "\nstorage: { provider: postgres, connection_string: \"Host=db\", lease: 15s }");
+
+        Assert.Equal(TimeSpan.FromSeconds(15), result.Config!.Storage.Lease);
+        // The default timeout is 10 s: a send may run 20 s with its reset retry.
+        Assert.Contains("storage.lease: 15 s is less than twice destination ntfy's timeout (10 s): a slow send may be taken over by another instance and sent twice", result.Warnings);
+        Assert.DoesNotContain(Load(Minimal + "\nstorage: { provider: postgres, connection_string: \"Host=db\", lease: 20s }").Warnings, w => w.StartsWith("storage.lease", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnUnknownProviderIsTheOnlyErrorItsOtherKeysMake()
+    {
+        Assert.Single(Errors("{ provider: mysql, connection_string: \"Host=db\", notify: true }"));
+    }
 
     [Fact]
     public void WithoutAStorageSectionTheStoreIsDataBridgeDbNextToTheConfig()
@@ -44,7 +115,7 @@ public sealed class StorageConfigTests
 
         Assert.Contains(errors, e => e.StartsWith("storage.path: is empty", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("storage.retention: \"forever\" is not a duration", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("storage.keep: unknown key (known keys: path, retention, dedupe_window)", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("storage.keep: unknown key (known keys: provider, path, connection_string, connection_string_file, notify, lease, retention, dedupe_window)", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,9 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
-using Bridge.Storage;
 using Bridge.Tests.EndToEnd;
 using Bridge.Tests.Support;
 using Xunit.Abstractions;
@@ -51,7 +46,7 @@ public sealed class CrashTests(ITestOutputHelper output)
                 int i;
                 while ((i = Interlocked.Increment(ref next)) < Events && Volatile.Read(ref killed) == 0)
                 {
-                    if (await TryPostAsync(client, i) == "202") accepted[i] = true;
+                    if (await LoginHooks.TryPostAsync(client, i) == "202") accepted[i] = true;
                     if (accepted.Count >= KillAfter && Interlocked.Exchange(ref killed, 1) == 0) first.Kill();
                 }
             })));
@@ -68,7 +63,7 @@ public sealed class CrashTests(ITestOutputHelper output)
             for (var i = 0; i < Events; i++)
             {
                 if (accepted.ContainsKey(i)) continue;
-                var answer = await TryPostAsync(client, i);
+                var answer = await LoginHooks.TryPostAsync(client, i);
                 if (answer == "202") accepted[i] = true;
                 else refused.Add($"event {i}: {answer}");
             }
@@ -77,7 +72,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         Assert.Equal(Events, accepted.Count);
         ntfy.Down = false;
 
-        var expected = Enumerable.Range(0, Events).Select(SequenceId).ToHashSet();
+        var expected = Enumerable.Range(0, Events).Select(LoginHooks.SequenceId).ToHashSet();
         var seen = new List<string>();
         try
         {
@@ -91,27 +86,5 @@ public sealed class CrashTests(ITestOutputHelper output)
         output.WriteLine($"{Events} events delivered; {duplicates} duplicate notifications");
         // ntfy was down until after the restart, so nothing had been delivered that a restart could send again.
         Assert.True(duplicates <= Events / 100, $"{duplicates} duplicates");
-    }
-
-    private static string SequenceId(int i) => DedupeKeys.SequenceId($"id:authentik:{i:x32}", "admin-login", 0);
-
-    /// <returns>The status code answered, or the exception's type when there was no answer.</returns>
-    private static async Task<string> TryPostAsync(HttpClient client, int i)
-    {
-        var node = JsonNode.Parse(TestPaths.ReadAuthentikPayload("event-login-admin.json"))!;
-        node["event"]!["pk"] = $"{i:x32}";
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/authentik") { Content = new StringContent(node.ToJsonString(), Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", BridgeTestHost.HookToken);
-        try
-        {
-            using var response = await client.SendAsync(request);
-            return ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)
-                + (response.StatusCode == HttpStatusCode.Accepted ? "" : " " + await response.Content.ReadAsStringAsync());
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
-        {
-            // Killed mid-request: no 202, so the sender still owns the event.
-            return e.GetType().Name;
-        }
     }
 }

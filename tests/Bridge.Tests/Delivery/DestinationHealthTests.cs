@@ -1,114 +1,175 @@
 using Bridge.Configuration;
+using Bridge.Storage;
 using Bridge.Delivery;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bridge.Tests.Delivery;
 
-/// <summary>Tripping, pausing and probing one destination, on a fake clock.</summary>
+/// <summary>Tripping, pausing and probing one destination, on a fake clock, by one instance or two sharing its state.</summary>
 public sealed class DestinationHealthTests
 {
     private static readonly DestinationConfig Ntfy = new("ntfy", new Uri("https://ntfy.example.com"), "tk_a", TimeSpan.FromSeconds(10), RetryConfig.Default);
 
+    /// <summary>Where the instances of a test keep the destination's state, as bridges on one store do.</summary>
+    private readonly LocalDestinationStates _states = new();
+
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
 
     [Fact]
-    public void FiveFailuresInARowTripTheDestinationIntoOneProbeAtATime()
+    public async Task FiveFailuresInARowTripTheDestinationIntoOneProbeAtATime()
     {
-        var health = new DestinationHealth("ntfy");
+        var health = Instance("a");
         for (var i = 0; i < 4; i++)
         {
             health.Started();
-            Assert.False(health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: false));
+            Assert.False(await health.FailedAsync(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: false, default));
         }
         health.Started();
-        Assert.True(health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: false));
+        Assert.True(await health.FailedAsync(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: false, default));
 
         Assert.Equal(DestinationMode.Tripped, health.Mode);
-        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromSeconds(5)), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
+        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromSeconds(5)), await health.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
         _time.Advance(TimeSpan.FromSeconds(5));
-        Assert.Equal(1, health.Allowance(_time.GetUtcNow(), Ntfy, 4).Slots);
+        Assert.Equal(1, (await health.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default)).Slots);
         health.Started();
-        Assert.Equal(0, health.Allowance(_time.GetUtcNow(), Ntfy, 4).Slots);
+        Assert.Equal(0, (await health.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default)).Slots);
         Assert.True(health.IsProbing);
     }
 
     [Fact]
-    public void ProbesOfATrippedDestinationFollowItsScheduleUpToFiveMinutes()
+    public async Task ProbesOfATrippedDestinationFollowItsScheduleUpToFiveMinutes()
     {
-        var health = Tripped();
+        var health = await TrippedAsync();
         var waits = new List<TimeSpan>();
         for (var i = 0; i < 6; i++)
         {
-            var (_, wakeAt) = health.Allowance(_time.GetUtcNow(), Ntfy, 4);
+            var (_, wakeAt) = await health.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default);
             var wait = wakeAt!.Value - _time.GetUtcNow();
             waits.Add(wait);
             _time.Advance(wait);
             health.Started();
-            health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: true);
+            await health.FailedAsync(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: true, default);
         }
 
         Assert.Equal([5, 30, 120, 300, 300, 300], waits.Select(w => (int)w.TotalSeconds));
     }
 
     [Fact]
-    public void ASuccessfulProbeMakesTheDestinationHealthyWithFullConcurrency()
+    public async Task ASuccessfulProbeMakesTheDestinationHealthyWithFullConcurrency()
     {
-        var health = Tripped();
+        var health = await TrippedAsync();
         _time.Advance(TimeSpan.FromSeconds(5));
         health.Started();
 
-        Assert.True(health.Succeeded());
+        Assert.True(await health.SucceededAsync(_time.GetUtcNow(), default));
         Assert.Equal(DestinationMode.Healthy, health.Mode);
-        Assert.Equal((4, (DateTimeOffset?)null), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
+        Assert.Equal((4, (DateTimeOffset?)null), await health.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
     }
 
     [Fact]
-    public void RefusedCredentialsPauseWithProbesAtLeastAMinuteApartAndAFixedTokenIsProbedAtOnce()
+    public async Task RefusedCredentialsPauseWithProbesAtLeastAMinuteApartAndAFixedTokenIsProbedAtOnce()
     {
-        var health = new DestinationHealth("ntfy");
+        var health = Instance("a");
         health.Started();
 
-        Assert.True(health.Refused(_time.GetUtcNow(), Ntfy, "HTTP 401, code 40101: unauthorized", TimeSpan.Zero));
+        Assert.True(await health.RefusedAsync(_time.GetUtcNow(), Ntfy, "HTTP 401, code 40101: unauthorized", TimeSpan.Zero, default));
         Assert.Equal(DestinationMode.Paused, health.Mode);
-        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
+        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), await health.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
 
         var fixedToken = Ntfy with { Token = "tk_b" };
-        Assert.Equal(1, health.Allowance(_time.GetUtcNow(), fixedToken, 4).Slots);
+        Assert.Equal(1, (await health.AllowanceAsync(_time.GetUtcNow(), fixedToken, 4, default)).Slots);
     }
 
     [Fact]
-    public void AFailureOfASendUnderWayWhenTheTokenWasRefusedLeavesThePauseAndItsProbeAsTheyWere()
+    public async Task AFailureOfASendUnderWayWhenTheTokenWasRefusedLeavesThePauseAndItsProbeAsTheyWere()
     {
-        var health = new DestinationHealth("ntfy");
+        var health = Instance("a");
         health.Started();
         health.Started();
-        health.Refused(_time.GetUtcNow(), Ntfy, "HTTP 401, code 40101: unauthorized", TimeSpan.Zero);
+        await health.RefusedAsync(_time.GetUtcNow(), Ntfy, "HTTP 401, code 40101: unauthorized", TimeSpan.Zero, default);
 
-        Assert.False(health.Failed(_time.GetUtcNow(), Ntfy.Retry, "no answer within 10 s", TimeSpan.Zero, probe: false));
+        Assert.False(await health.FailedAsync(_time.GetUtcNow(), Ntfy.Retry, "no answer within 10 s", TimeSpan.Zero, probe: false, default));
         Assert.Equal(DestinationMode.Paused, health.Mode);
         Assert.Equal("HTTP 401, code 40101: unauthorized", health.Reason);
-        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
+        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), await health.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
     }
 
     [Fact]
-    public void A429HoldsTheDestinationEvenWhenHealthy()
+    public async Task A429HoldsTheDestinationEvenWhenHealthy()
     {
-        var health = new DestinationHealth("ntfy");
+        var health = Instance("a");
         health.Started();
-        health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 429", RetrySchedule.Hold(429, null), probe: false);
+        await health.FailedAsync(_time.GetUtcNow(), Ntfy.Retry, "HTTP 429", RetrySchedule.Hold(429, null), probe: false, default);
 
-        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
+        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), await health.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
         _time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(4, health.Allowance(_time.GetUtcNow(), Ntfy, 4).Slots);
+        Assert.Equal(4, (await health.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default)).Slots);
     }
 
-    private DestinationHealth Tripped()
+    [Fact]
+    public async Task OfTwoInstancesSharingATrippedDestinationOnlyOneTakesItsProbeAndTheOtherWaitsForItsLease()
     {
-        var health = new DestinationHealth("ntfy");
+        var a = await TrippedAsync();
+        var b = Instance("b");
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(1, (await a.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default)).Slots);
+        a.Started();
+        // Looked at again every second until the probe's lease (three times the destination's timeout) ends.
+        Assert.Equal((0, _time.GetUtcNow() + DestinationHealth.OtherProbeLook), await b.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
+        Assert.Equal(DestinationMode.Tripped, b.Mode);
+        _time.Advance(TimeSpan.FromSeconds(29.5));
+        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromSeconds(0.5)), await b.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
+
+        Assert.True(await a.SucceededAsync(_time.GetUtcNow(), default));
+        Assert.Equal((4, (DateTimeOffset?)null), await b.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
+    }
+
+    [Fact]
+    public async Task APauseOneInstanceSawHoldsTheOtherAndAFixedTokenIsProbedByOneOfThem()
+    {
+        var a = Instance("a");
+        var b = Instance("b");
+        a.Started();
+        Assert.True(await a.RefusedAsync(_time.GetUtcNow(), Ntfy, "HTTP 401, code 40101: unauthorized", TimeSpan.Zero, default));
+        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), await b.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default));
+        Assert.Equal("HTTP 401, code 40101: unauthorized", b.Reason);
+
+        var fixedToken = Ntfy with { Token = "tk_b" };
+        Assert.Equal(1, (await b.AllowanceAsync(_time.GetUtcNow(), fixedToken, 4, default)).Slots);
+        b.Started();
+        Assert.Equal(0, (await a.AllowanceAsync(_time.GetUtcNow(), fixedToken, 4, default)).Slots);
+
+        Assert.True(await b.SucceededAsync(_time.GetUtcNow(), default));
+        Assert.Equal(4, (await a.AllowanceAsync(_time.GetUtcNow(), fixedToken, 4, default)).Slots);
+    }
+
+    [Fact]
+    public async Task ARefusalOfASendUnderWayOnAnotherInstanceLeavesTheProbeToItsOwner()
+    {
+        var a = Instance("a");
+        var b = Instance("b");
+        a.Started();
+        b.Started();
+        await a.RefusedAsync(_time.GetUtcNow(), Ntfy, "HTTP 401, code 40101: unauthorized", TimeSpan.Zero, default);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, (await a.AllowanceAsync(_time.GetUtcNow(), Ntfy, 4, default)).Slots);
+        a.Started();
+
+        Assert.False(await b.RefusedAsync(_time.GetUtcNow(), Ntfy, "HTTP 401, code 40101: unauthorized", TimeSpan.Zero, default));
+        Assert.Equal("a", (await _states.GetAsync("ntfy", default)).ProbeOwner);
+        Assert.Equal(_time.GetUtcNow() + TimeSpan.FromSeconds(30), b.NextProbeAt);
+    }
+
+    private DestinationHealth Instance(string name) => new("ntfy", _states, name);
+
+    private async Task<DestinationHealth> TrippedAsync()
+    {
+        var health = Instance("a");
         for (var i = 0; i < DestinationHealth.TripAfter; i++)
         {
             health.Started();
-            health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: false);
+            await health.FailedAsync(_time.GetUtcNow(), Ntfy.Retry, "HTTP 503", TimeSpan.Zero, probe: false, default);
         }
         return health;
     }

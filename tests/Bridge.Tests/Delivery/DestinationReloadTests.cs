@@ -79,15 +79,15 @@ public sealed class DestinationReloadTests
     }
 
     [Fact]
-    public void APausedDestinationReadAgainUnchangedWaitsForItsProbeAndOneWithANewTokenIsProbedAtOnce()
+    public async Task APausedDestinationReadAgainUnchangedWaitsForItsProbeAndOneWithANewTokenIsProbedAtOnce()
     {
         var now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-        var health = new DestinationHealth("ntfy");
+        var health = new DestinationHealth("ntfy", new Bridge.Storage.LocalDestinationStates(), "a");
         health.Started();
-        health.Refused(now, Destination(Config), "HTTP 401", TimeSpan.Zero);
+        await health.RefusedAsync(now, Destination(Config), "HTTP 401", TimeSpan.Zero, default);
 
-        Assert.Equal((0, health.NextProbeAt), health.Allowance(now, Destination(Config), DestinationConfig.DefaultMaxInFlight));
-        Assert.Equal(1, health.Allowance(now, Destination(Config.Replace("${NTFY_TOKEN:-}", "tk_fixedfixedfixedfixedfixed1", StringComparison.Ordinal)), 4).Slots);
+        Assert.Equal((0, health.NextProbeAt), await health.AllowanceAsync(now, Destination(Config), DestinationConfig.DefaultMaxInFlight, default));
+        Assert.Equal(1, (await health.AllowanceAsync(now, Destination(Config.Replace("${NTFY_TOKEN:-}", "tk_fixedfixedfixedfixedfixed1", StringComparison.Ordinal)), 4, default)).Slots);
     }
 
     private static DestinationConfig Destination(string yaml)

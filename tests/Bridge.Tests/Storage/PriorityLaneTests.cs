@@ -4,13 +4,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bridge.Tests.Storage;
 
-/// <summary>The urgent lane (schema 7): claimed before a destination's waiting normal messages, within the outbox's ordering rules.</summary>
-public sealed class PriorityLaneTests
+/// <summary>
+/// The urgent lane (SQLite schema 7, PostgreSQL schema 2): claimed before a destination's waiting normal messages, within
+/// the outbox's ordering rules; run once per engine.
+/// </summary>
+public abstract class PriorityLaneContractTests
 {
+    private protected abstract Task<StoreTestKit> OpenAsync();
+
     [Fact]
     public async Task AnUrgentMessageIsClaimedBeforeEveryOlderWaitingNormalOne()
     {
-        await using var kit = await StoreTestKit.OpenAsync();
+        await using var kit = await OpenAsync();
         await AddAsync(kit, ("flood", "f1", MessageLane.Normal), ("flood", "f2", MessageLane.Normal), ("flood", "f3", MessageLane.Normal), ("admin", "a1", MessageLane.Urgent));
 
         var first = await ClaimAsync(kit, ClaimOrder.BySequence, 2);
@@ -24,7 +29,7 @@ public sealed class PriorityLaneTests
     [Fact]
     public async Task AnUrgentMessageStillWaitsForAnOlderPendingOneWithItsSequenceId()
     {
-        await using var kit = await StoreTestKit.OpenAsync();
+        await using var kit = await OpenAsync();
         await AddAsync(kit, ("t", "card", MessageLane.Normal), ("t", "card", MessageLane.Urgent), ("t", "other", MessageLane.Urgent));
 
         var claimed = await ClaimAsync(kit, ClaimOrder.BySequence, 10);
@@ -36,13 +41,38 @@ public sealed class PriorityLaneTests
     [Fact]
     public async Task UnderStrictOrderAnUrgentMessageOvertakesOtherTopicsButNotAnOlderOneOfItsOwn()
     {
-        await using var kit = await StoreTestKit.OpenAsync();
+        await using var kit = await OpenAsync();
         await AddAsync(kit, ("flood", "f1", MessageLane.Normal), ("flood", "f2", MessageLane.Urgent), ("other", "o1", MessageLane.Normal), ("admin", "a1", MessageLane.Urgent));
 
         var claimed = await ClaimAsync(kit, ClaimOrder.StrictPerTopic, 10);
 
         Assert.Equal(["a1", "f1", "o1"], claimed.Select(Sequence));
     }
+
+    internal static Task<IReadOnlyList<OutboxLease>> ClaimAsync(StoreTestKit kit, ClaimOrder order, int limit) =>
+        kit.Store.Outbox.ClaimAsync("ntfy", order, kit.Time.GetUtcNow(), limit, TimeSpan.FromMinutes(1), CancellationToken.None);
+
+    private static string Sequence(OutboxLease lease) =>
+        System.Text.Json.JsonDocument.Parse(lease.Message.Body!).RootElement.GetProperty("sequence_id").GetString()!;
+
+    /// <summary>One event whose rule made these messages (topic, sequence_id, lane) to destination ntfy, in this order.</summary>
+    internal static async Task AddAsync(StoreTestKit kit, params (string Topic, string SequenceId, MessageLane Lane)[] messages)
+    {
+        var now = kit.Time.GetUtcNow();
+        var accepted = await kit.Store.Events.AcceptEventAsync(kit.New(StoreTestKit.Event(), "r"), CancellationToken.None);
+        var made = messages.Select((m, i) => new NewMessage("r", i, "ntfy", m.Topic,
+            System.Text.Encoding.UTF8.GetBytes($"{{\"topic\":\"{m.Topic}\",\"sequence_id\":\"{m.SequenceId}\"}}"), MessageStatus.Pending, null, now, m.SequenceId)
+        {
+            Lane = m.Lane,
+        }).ToList();
+        await kit.Store.Events.CommitMappedAsync([new Bridge.Storage.MappedRule(accepted.Seq, "r", made, null)], now, CancellationToken.None);
+    }
+}
+
+/// <summary>The lanes on the embedded engine, with what only its file shows: the migration of a version 6 file, the partial index.</summary>
+public sealed class PriorityLaneTests : PriorityLaneContractTests
+{
+    private protected override Task<StoreTestKit> OpenAsync() => StoreTestKit.OpenAsync();
 
     [Fact]
     public async Task AVersion6FileMovesItsPendingHighPriorityMessagesToTheUrgentLane()
@@ -71,8 +101,8 @@ public sealed class PriorityLaneTests
     public async Task TheUrgentLanesIndexHoldsOnlyPendingUrgentMessages()
     {
         await using var kit = await StoreTestKit.OpenAsync();
-        await AddAsync(kit, ("t", "n", MessageLane.Normal), ("t", "u", MessageLane.Urgent));
-        var urgent = (await ClaimAsync(kit, ClaimOrder.BySequence, 10))[0];
+        await PriorityLaneContractTests.AddAsync(kit, ("t", "n", MessageLane.Normal), ("t", "u", MessageLane.Urgent));
+        var urgent = (await PriorityLaneContractTests.ClaimAsync(kit, ClaimOrder.BySequence, 10))[0];
         var now = kit.Time.GetUtcNow();
         await kit.Store.Outbox.SettleAsync([new Settlement(urgent, new AttemptRecord(urgent.Message.Id, now, "delivered", 200, null, "ok", TimeSpan.Zero),
             new MessageUpdate(MessageStatus.Delivered, 1, now, null, null))], CancellationToken.None);
@@ -80,23 +110,11 @@ public sealed class PriorityLaneTests
         Assert.Equal(0L, SqliteFile.Scalar(kit.Path, "SELECT COUNT(*) FROM messages INDEXED BY messages_urgent_order WHERE status = 0 AND lane = 1"));
         Assert.Equal(2L, SqliteFile.Count(kit.Path, "messages"));
     }
+}
 
-    private static Task<IReadOnlyList<OutboxLease>> ClaimAsync(StoreTestKit kit, ClaimOrder order, int limit) =>
-        kit.Store.Outbox.ClaimAsync("ntfy", order, kit.Time.GetUtcNow(), limit, TimeSpan.FromMinutes(1), CancellationToken.None);
-
-    private static string Sequence(OutboxLease lease) =>
-        System.Text.Json.JsonDocument.Parse(lease.Message.Body!).RootElement.GetProperty("sequence_id").GetString()!;
-
-    /// <summary>One event whose rule made these messages (topic, sequence_id, lane) to destination ntfy, in this order.</summary>
-    private static async Task AddAsync(StoreTestKit kit, params (string Topic, string SequenceId, MessageLane Lane)[] messages)
-    {
-        var now = kit.Time.GetUtcNow();
-        var accepted = await kit.Store.Events.AcceptEventAsync(kit.New(StoreTestKit.Event(), "r"), CancellationToken.None);
-        var made = messages.Select((m, i) => new NewMessage("r", i, "ntfy", m.Topic,
-            System.Text.Encoding.UTF8.GetBytes($"{{\"topic\":\"{m.Topic}\",\"sequence_id\":\"{m.SequenceId}\"}}"), MessageStatus.Pending, null, now, m.SequenceId)
-        {
-            Lane = m.Lane,
-        }).ToList();
-        await kit.Store.Events.CommitMappedAsync([new Bridge.Storage.MappedRule(accepted.Seq, "r", made, null)], now, CancellationToken.None);
-    }
+/// <summary>The lanes on a real PostgreSQL server, a database per test.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresPriorityLaneTests(PostgresServer server) : PriorityLaneContractTests
+{
+    private protected override Task<StoreTestKit> OpenAsync() => StoreTestKit.OpenAsync(server);
 }

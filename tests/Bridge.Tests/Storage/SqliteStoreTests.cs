@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bridge.Tests.Storage;
 
-/// <summary>The store on a real SQLite file: schema, durability settings, commits, de-duplication, atomicity.</summary>
+/// <summary>The store on a real SQLite file: schema, durability settings, group commits, atomicity, in-memory leases (the behaviour both engines share: StoreContractTests).</summary>
 public sealed class SqliteStoreTests
 {
     [Fact]
@@ -186,38 +186,6 @@ public sealed class SqliteStoreTests
     }
 
     [Fact]
-    public async Task ACopyWithinTheWindowIsADuplicateAndACopyAfterItIsNot()
-    {
-        await using var kit = await StoreTestKit.OpenAsync();
-        var e = StoreTestKit.Event();
-        var first = await kit.Store.Events.AcceptEventAsync(kit.New(e, "admin-login"), CancellationToken.None);
-
-        kit.Time.Advance(TimeSpan.FromMinutes(9));
-        var copy = await kit.Store.Events.AcceptEventAsync(kit.New(e, "admin-login"), CancellationToken.None);
-        kit.Time.Advance(TimeSpan.FromMinutes(2));
-        var late = await kit.Store.Events.AcceptEventAsync(kit.New(e, "admin-login"), CancellationToken.None);
-
-        Assert.Equal(AcceptStatus.Duplicate, copy.Status);
-        Assert.Equal(e.Id, copy.DuplicateOf);
-        Assert.Equal(first.Seq, copy.Seq);
-        Assert.Equal(AcceptStatus.Accepted, late.Status);
-        Assert.Equal(1L, SqliteFile.Scalar(kit.Path, $"SELECT duplicates FROM events WHERE seq = {first.Seq}"));
-    }
-
-    [Fact]
-    public async Task DeduplicationIsPerRuleSoACopyMatchingANewRuleRunsOnlyThatRule()
-    {
-        await using var kit = await StoreTestKit.OpenAsync();
-        var e = StoreTestKit.Event();
-        await kit.Store.Events.AcceptEventAsync(kit.New(e, "admin-login"), CancellationToken.None);
-
-        var copy = await kit.Store.Events.AcceptEventAsync(kit.New(e, "admin-login", "audit"), CancellationToken.None);
-
-        Assert.Equal(AcceptStatus.Accepted, copy.Status);
-        Assert.Equal(["audit"], copy.RulesToRun);
-    }
-
-    [Fact]
     public async Task AWriteThatFailsLeavesNothingHalfWrittenAndOthersInTheBatchCommit()
     {
         await using var kit = await StoreTestKit.OpenAsync();
@@ -269,111 +237,22 @@ public sealed class SqliteStoreTests
     }
 
     [Fact]
-    public async Task CommittingAnEventsRulesCommitsTheirMessagesAndMarksItProcessedOnceNoRuleIsLeft()
-    {
-        await using var kit = await StoreTestKit.OpenAsync();
-        var accepted = await kit.Store.Events.AcceptEventAsync(kit.New(StoreTestKit.Event(), "admin-login", "audit"), CancellationToken.None);
-        var now = kit.Time.GetUtcNow();
-
-        await kit.Store.Events.CommitMappedAsync([new MappedRule(accepted.Seq, "admin-login", [
-            new NewMessage("admin-login", 0, "ntfy", "gauth", "{\"topic\":\"gauth\"}"u8.ToArray(), MessageStatus.Pending, null, now),
-            new NewMessage("admin-login", 1, "ntfy", null, null, MessageStatus.Dead, "mapping error: x", now),
-        ], new MappingRunLog("admin-login", "admin-login.js", ["looking at alice"], ["admin-login.js:3:5: runtime: x"]))], now, CancellationToken.None);
-
-        var waiting = Assert.Single(await kit.Store.Events.GetUnprocessedEventsAsync(0, 10, CancellationToken.None));
-        Assert.Equal(["audit"], waiting.RulesLeft);
-        Assert.Equal(["admin-login", "audit"], waiting.RulesToRun);
-        var claimed = Assert.Single(await Claim(kit, now));
-        Assert.Equal("gauth", claimed.Message.Topic);
-        Assert.Empty(await Claim(kit, now));
-        var dead = Assert.Single((await kit.Store.Admin.ListMessagesAsync(new MessageFilter(MessageStatus.Dead), null, 10, CancellationToken.None)).Items);
-        Assert.Equal("mapping error: x", dead.DeadReason);
-        var log = Assert.Single(Assert.Single(await kit.Store.Admin.GetEventsAsync(dead.EventId, null, CancellationToken.None)).MappingLog);
-        Assert.Equal(("admin-login", "looking at alice", "admin-login.js:3:5: runtime: x"), (log.Rule, Assert.Single(log.Console), Assert.Single(log.Errors)));
-
-        // The same rule committed again (a retried batch) adds nothing; the last rule finishes the event.
-        await kit.Store.Events.CommitMappedAsync([
-            new MappedRule(accepted.Seq, "admin-login", [new NewMessage("admin-login", 2, "ntfy", "x", "{}"u8.ToArray(), MessageStatus.Pending, null, now)], null),
-            new MappedRule(accepted.Seq, "audit", [], null),
-        ], now, CancellationToken.None);
-
-        Assert.Empty(await kit.Store.Events.GetUnprocessedEventsAsync(0, 10, CancellationToken.None));
-        Assert.Equal(2L, SqliteFile.Count(kit.Path, "messages"));
-        Assert.Equal(1L, SqliteFile.Count(kit.Path, "events", "status = 1 AND processed_at IS NOT NULL"));
-    }
-
-    [Fact]
-    public async Task AnEventNoRuleMatchedIsProcessedAsItIsCommitted()
-    {
-        await using var kit = await StoreTestKit.OpenAsync();
-
-        await kit.Store.Events.AcceptEventAsync(kit.New(StoreTestKit.Event()), CancellationToken.None);
-
-        Assert.Empty(await kit.Store.Events.GetUnprocessedEventsAsync(0, 10, CancellationToken.None));
-        Assert.Equal(1L, SqliteFile.Count(kit.Path, "events", "status = 1"));
-    }
-
-    [Fact]
     public async Task AClaimWritesNothingAndItsLeaseEndsWithTheProcessSoTheMessageIsPendingAfterARestart()
     {
         // Changed contract: the lease lived in a claimed_until column; one process owns the file, so it lives in memory now.
         await using var kit = await StoreTestKit.OpenAsync();
         var now = kit.Time.GetUtcNow();
-        await AddMessagesAsync(kit, ("t", "s1"));
+        await kit.AddMessagesAsync(("t", "s1"));
         const string Row = "SELECT group_concat(id || ':' || status || ':' || attempts || ':' || next_attempt_at || ':' || updated_at) FROM messages";
         var before = SqliteFile.Scalar(kit.Path, Row);
 
-        Assert.Single(await Claim(kit, now));
-        Assert.Empty(await Claim(kit, now));
+        Assert.Single(await kit.ClaimAsync(now));
+        Assert.Empty(await kit.ClaimAsync(now));
         Assert.Equal(before, SqliteFile.Scalar(kit.Path, Row));
 
         await kit.ReopenAsync();
 
-        Assert.Single(await Claim(kit, now));
-    }
-
-    [Fact]
-    public async Task AMessageIsNotClaimedWhileAnOlderOneWithItsSequenceIdIsPendingWhateverItsTopic()
-    {
-        await using var kit = await StoreTestKit.OpenAsync();
-        var now = kit.Time.GetUtcNow();
-        await AddMessagesAsync(kit, ("a", "s1"), ("b", "s1"), ("a", "s2"), ("a", null));
-
-        var first = await Claim(kit, now, 10);
-
-        Assert.Equal([("a", (string?)"s1"), ("a", "s2"), ("a", null)], first.Select(l => (l.Message.Topic!, SequenceOf(l))).ToArray());
-        var update = first[0];
-        Assert.Equal(1, await kit.Store.Outbox.SettleAsync([Delivered(update, now)], CancellationToken.None));
-        var second = Assert.Single(await Claim(kit, now, 10));
-        Assert.Equal(("b", (string?)"s1"), (second.Message.Topic!, SequenceOf(second)));
-    }
-
-    [Fact]
-    public async Task WithStrictOrderAMessageWaitsForEveryOlderPendingMessageOfItsTopic()
-    {
-        await using var kit = await StoreTestKit.OpenAsync();
-        var now = kit.Time.GetUtcNow();
-        await AddMessagesAsync(kit, ("a", "s1"), ("a", "s2"), ("b", "s3"));
-
-        var claimed = await kit.Store.Outbox.ClaimAsync("ntfy", ClaimOrder.StrictPerTopic, now, 10, TimeSpan.FromMinutes(1), CancellationToken.None);
-
-        Assert.Equal(["s1", "s3"], claimed.Select(SequenceOf));
-        Assert.Null(await kit.Store.Outbox.GetNextDueAsync("ntfy", ClaimOrder.StrictPerTopic, CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task ASettlementUnderALeaseThatEndedIsSkipped()
-    {
-        await using var kit = await StoreTestKit.OpenAsync();
-        var now = kit.Time.GetUtcNow();
-        await AddMessagesAsync(kit, ("t", "s1"));
-        var stale = Assert.Single(await Claim(kit, now));
-        await kit.Store.Outbox.ReleaseAsync([stale], CancellationToken.None);
-        var current = Assert.Single(await Claim(kit, now));
-
-        Assert.Equal(0, await kit.Store.Outbox.SettleAsync([Delivered(stale, now)], CancellationToken.None));
-        Assert.Equal(1, await kit.Store.Outbox.SettleAsync([Delivered(current, now)], CancellationToken.None));
-        Assert.Equal(1L, SqliteFile.Count(kit.Path, "attempts"));
+        Assert.Single(await kit.ClaimAsync(now));
     }
 
     [Fact]
@@ -381,54 +260,13 @@ public sealed class SqliteStoreTests
     {
         await using var kit = await StoreTestKit.OpenAsync();
         var now = kit.Time.GetUtcNow();
-        await AddMessagesAsync(kit, [.. Enumerable.Range(0, 20).Select(i => ("t", (string?)$"s{i}"))]);
-        var claimed = await Claim(kit, now, 20);
+        await kit.AddMessagesAsync([.. Enumerable.Range(0, 20).Select(i => ("t", (string?)$"s{i}"))]);
+        var claimed = await kit.ClaimAsync(now, 20);
         var (commits, _) = kit.Engine.CommitStats;
 
-        Assert.Equal(20, await kit.Store.Outbox.SettleAsync([.. claimed.Select(l => Delivered(l, now))], CancellationToken.None));
+        Assert.Equal(20, await kit.Store.Outbox.SettleAsync([.. claimed.Select(l => StoreTestKit.Delivered(l, now))], CancellationToken.None));
 
         Assert.Equal(commits + 1, kit.Engine.CommitStats.Commits);
         Assert.Equal(20L, SqliteFile.Count(kit.Path, "messages", "status = 1"));
-    }
-
-    [Fact]
-    public async Task PurgeRemovesOldDeliveredRecordsAndKeepsDeadOnes()
-    {
-        await using var kit = await StoreTestKit.OpenAsync();
-        var now = kit.Time.GetUtcNow();
-        await AddMessagesAsync(kit, ("t", "s1"));
-        var message = Assert.Single(await Claim(kit, now));
-        await kit.Store.Outbox.SettleAsync([Delivered(message, now)], CancellationToken.None);
-        var dead = await kit.Store.Events.AcceptEventAsync(kit.New(StoreTestKit.Event("event-login-user.json"), "r"), CancellationToken.None);
-        await kit.Store.Events.CommitMappedAsync([new MappedRule(dead.Seq, "r", [new NewMessage("r", 0, "ntfy", null, null, MessageStatus.Dead, "mapping error", now)], null)], now, CancellationToken.None);
-
-        kit.Time.Advance(TimeSpan.FromDays(8));
-        var purged = await kit.Store.Retention.PurgeAsync(kit.Time.GetUtcNow() - TimeSpan.FromDays(7), kit.Time.GetUtcNow(), CancellationToken.None);
-
-        Assert.Equal(new PurgeResult(1, 1, 2), purged);
-        Assert.Equal(0L, SqliteFile.Count(kit.Path, "attempts"));
-        Assert.Equal(1L, SqliteFile.Count(kit.Path, "messages", "status = 2"));
-        Assert.Equal(1L, SqliteFile.Count(kit.Path, "events"));
-    }
-
-    private static Task<IReadOnlyList<OutboxLease>> Claim(StoreTestKit kit, DateTimeOffset now, int limit = 10) =>
-        kit.Store.Outbox.ClaimAsync("ntfy", ClaimOrder.BySequence, now, limit, TimeSpan.FromMinutes(1), CancellationToken.None);
-
-    private static string? SequenceOf(OutboxLease lease) =>
-        System.Text.Json.JsonDocument.Parse(lease.Message.Body!).RootElement.TryGetProperty("sequence_id", out var s) ? s.GetString() : null;
-
-    private static Settlement Delivered(OutboxLease lease, DateTimeOffset now) =>
-        new(lease, new AttemptRecord(lease.Message.Id, now, "delivered", 200, null, "ntfy id x", TimeSpan.FromMilliseconds(5)),
-            new MessageUpdate(MessageStatus.Delivered, 1, now, null, null));
-
-    /// <summary>One event whose rule made these messages (topic, sequence_id) to destination ntfy, in this order.</summary>
-    private static async Task AddMessagesAsync(StoreTestKit kit, params (string Topic, string? SequenceId)[] messages)
-    {
-        var now = kit.Time.GetUtcNow();
-        var accepted = await kit.Store.Events.AcceptEventAsync(kit.New(StoreTestKit.Event(), "r"), CancellationToken.None);
-        var made = messages.Select((m, i) => new NewMessage("r", i, "ntfy", m.Topic,
-            System.Text.Encoding.UTF8.GetBytes(m.SequenceId is null ? $"{{\"topic\":\"{m.Topic}\"}}" : $"{{\"topic\":\"{m.Topic}\",\"sequence_id\":\"{m.SequenceId}\"}}"),
-            MessageStatus.Pending, null, now, m.SequenceId)).ToList();
-        await kit.Store.Events.CommitMappedAsync([new MappedRule(accepted.Seq, "r", made, null)], now, CancellationToken.None);
     }
 }

@@ -40,6 +40,7 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     private readonly ConcurrentBag<PublishedMessage> _all = [];
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _closed = new();
     private readonly ConcurrentQueue<HeldRequest> _holds = new();
+    private TaskCompletionSource _nextPublish = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _requests;
 
     private FakeNtfy(WebApplication app, string? token)
@@ -56,6 +57,9 @@ public sealed partial class FakeNtfy : IAsyncDisposable
     public int Requests => Volatile.Read(ref _requests);
 
     public IReadOnlyCollection<PublishedMessage> Published => _all;
+
+    /// <summary>Completes when the next message is accepted: lets a test wait on several fakes at once without taking their messages.</summary>
+    public Task NextPublish => Volatile.Read(ref _nextPublish).Task;
 
     /// <summary>While true, every request gets 503 as from a proxy in front of a stopped ntfy.</summary>
     public bool Down { get; set; }
@@ -239,6 +243,7 @@ public sealed partial class FakeNtfy : IAsyncDisposable
         var published = new PublishedMessage(json, authorization, path) { Body = body, Connection = http.Connection.Id };
         _all.Add(published);
         _published.Writer.TryWrite(published);
+        Interlocked.Exchange(ref _nextPublish, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         await Reply(http, 200, JsonSerializer.Serialize(new { id = "fake" + Requests, time = 1700000000, @event = "message", topic = published.Topic }));
     }
 
