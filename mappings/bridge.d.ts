@@ -105,6 +105,23 @@ interface BridgeContext {
   public_url: string | null;
   /** The incident card to make, for a rule with `group`; null otherwise. */
   group: BridgeGroup | null;
+  /** The "Mute 1 h" button for this message (bridge.muteAction(ctx)); null without server.public_url. */
+  mute: BridgeMute | null;
+}
+
+/** ctx.mute: a signed URL that makes one silence of this rule for this action and user, once, for an hour. */
+interface BridgeMute {
+  /** {public_url}/silences/mute?t={token}: POSTed by the button. The token is signed by the bridge; it holds no admin token. */
+  url: string;
+  label: string;
+  /** How long the silence lasts. */
+  for_seconds: number;
+  /** The silence it makes. */
+  match: { action: string | null; user: string | null; group: null; client_ip: null; rule: string; source: null };
+  /** When the button stops working, ISO-8601 UTC (24 h after the message was made). */
+  expires: string;
+  /** true in bridge try, bridge test and the playground: the token is a placeholder that mutes nothing. */
+  preview: boolean;
 }
 
 /** ctx.group: one incident (a rule's group) as it stands when this card is made. */
@@ -182,6 +199,8 @@ interface BridgeHelpers {
   /** An "http" action (a button that sends a request; POST unless options.method); an object body is sent as JSON. */
   httpAction(label: string, url: string | null | undefined,
     options?: { method?: string; headers?: Record<string, string>; body?: unknown; clear?: boolean }): NtfyAction | null;
+  /** The "Mute 1 h" button (an http action POSTing ctx.mute.url); null without server.public_url. */
+  muteAction(ctx: BridgeContext): NtfyAction | null;
   /** A page of Authentik's admin UI, e.g. adminUrl(ctx, "/core/applications"); null without ctx.base_url. */
   adminUrl(ctx: BridgeContext, path: string): string | null;
   /** The event in Authentik's event log; null without ctx.base_url. */

@@ -19,6 +19,8 @@ function map(event, ctx) {
   // A grouped rule's card counts the whole storm first: "47 failed logins in 3 min from 3 addresses".
   const storm = bridge.incident(ctx.group, 'failed logins');
   const closed = storm && ctx.group?.phase === 'close';
+  // A storm's closing card has no mute button: the storm is over.
+  const mute = closed ? null : bridge.muteAction(ctx);
   const lines = storm ? [closed ? `${storm}; it stopped ${bridge.ago(ctx.group?.last)}.` : `${storm}.`, 'Latest:'] : [];
   lines.push(`Someone tried to sign in as ${attempted}.`);
   // The default transport body carries no address: say nothing rather than "unknown".
@@ -35,5 +37,7 @@ function map(event, ctx) {
     priority: closed ? 'low' : bridge.priority(event.severity),
     tags: ['warning', 'login_failed'],
     click: bridge.links.event(event, ctx) || bridge.eventUrl(ctx, event),
+    // "Mute 1 h" (with server.public_url): holds this rule's failed logins for this account for an hour.
+    ...(mute ? { actions: [mute] } : {}),
   };
 }

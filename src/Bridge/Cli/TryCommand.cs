@@ -64,7 +64,7 @@ public static class TryCommand
 
         var toRun = rule is not null ? [rule] : runtime.Rules.Rules.Where(r => verdicts.Any(v => v.Matched && v.Rule == r.Name)).ToList();
         if (toRun.Count == 0) output.WriteLine("\nNo rule matches, so nothing would be sent.");
-        var maker = new MessageMaker(new MappingRunner(runtime.Config.MappingLimits));
+        var maker = new MessageMaker(new MappingRunner(runtime.Config.MappingLimits), Silences.MuteLinks.Preview);
         // The key serve would store the event under, so each sequence_id is the one serve would send.
         var dedupeKey = DedupeKeys.For(e, source.Format);
         var failed = false;

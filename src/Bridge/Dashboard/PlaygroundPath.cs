@@ -21,7 +21,7 @@ public static class PlaygroundPath
     /// <summary>Runs <paramref name="mapping"/> on the event; each message as the exact JSON that would be POSTed to ntfy.</summary>
     public static (MadeMessages Made, IReadOnlyList<JsonElement> Json) Map(MessageMaker maker, CompiledMapping mapping, BridgeEvent e, MappingContext ctx, string dedupeKey)
     {
-        var made = maker.Make(mapping, e, ctx, dedupeKey);
+        var made = maker.Previewing.Make(mapping, e, ctx, dedupeKey);
         return (made, [.. made.Messages.Select(m => JsonDocument.Parse(m.Body).RootElement.Clone())]);
     }
 

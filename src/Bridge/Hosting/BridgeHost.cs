@@ -56,7 +56,8 @@ public static class BridgeHost
         services.AddSingleton(drops);
         services.AddHostedService<LogDropReporter>();
         services.AddSingleton(sp => new MappingRunner(runtime.Config.MappingLimits, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<MessageMaker>();
+        services.AddSingleton(sp => new Silences.MuteLinks(sp.GetRequiredService<IMuteTokens>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new MessageMaker(sp.GetRequiredService<MappingRunner>(), sp.GetRequiredService<Silences.MuteLinks>()));
         var env = settings.Environment ?? EnvInterpolator.FromProcess();
         services.AddSingleton(sp => new ConfigReloader(live, () => new ConfigSource(runtime.Config.FilePath, "").Load(env),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ConfigReloader>>(), settings.ReloadDebounce));
@@ -80,6 +81,7 @@ public static class BridgeHost
         services.AddSingleton<Silences.SilenceBook>();
         services.AddSingleton<Silences.Silencer>();
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Incidents);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().MuteTokens);
         services.AddSingleton<Signal>();
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
@@ -94,8 +96,9 @@ public static class BridgeHost
         services.AddEdge();
         services.AddSingleton<DestinationSenders>();
         services.AddSingleton<DeliveryWorker>();
-        // Before the processor: the stored silences are in force and the stored incidents back before any event is judged.
+        // Before the processor: the stored silences are in force, the mute key loaded and the stored incidents back before any event is judged.
         services.AddHostedService(sp => sp.GetRequiredService<Silences.Silencer>());
+        services.AddHostedService(sp => sp.GetRequiredService<Silences.MuteLinks>());
         services.AddHostedService<Incidents.IncidentWorker>();
         services.AddHostedService<EventProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<GroupWaitWorker>());
@@ -124,6 +127,7 @@ public static class BridgeHost
         app.MapOpenApi(OpenApiPath);
         app.MapHooks().AddEndpointFilter<HookMetricsFilter>().WithTags("hooks");
         app.MapAdmin();
+        Silences.MuteEndpoints.MapMute(app);
         app.MapDashboard();
         return app;
     }

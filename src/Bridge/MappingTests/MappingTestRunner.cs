@@ -20,7 +20,7 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
     public const string DefaultTopic = "test";
 
     private readonly MappingLimitsConfig _limits = runtime?.Config.MappingLimits ?? MappingLimitsConfig.Default;
-    private readonly MessageMaker _maker = new(new MappingRunner(runtime?.Config.MappingLimits ?? MappingLimitsConfig.Default));
+    private readonly MessageMaker _maker = new(new MappingRunner(runtime?.Config.MappingLimits ?? MappingLimitsConfig.Default), Silences.MuteLinks.Preview);
     // Each file compiles once per run, however many cases use it.
     private readonly Dictionary<string, (CompiledMapping? Mapping, string? Error)> _compiled = new(StringComparer.Ordinal);
 

@@ -19,7 +19,7 @@ internal static class EventValues
 
     private static readonly JsObjectLayout UserLayout = new("pk", "username", "email", "groups");
 
-    private static readonly JsObjectLayout ContextLayout = new("rule", "topic", "destination", "source", "base_url", "public_url", "now", "group");
+    private static readonly JsObjectLayout ContextLayout = new("rule", "topic", "destination", "source", "base_url", "public_url", "now", "group", "mute");
 
     public static JsValue Event(Engine engine, BridgeEvent e) => JsObject.Create(engine, EventLayout,
     [
@@ -34,6 +34,7 @@ internal static class EventValues
         Text(ctx.Rule), Text(ctx.Topic), Text(ctx.Destination), Text(ctx.Source), Text(ctx.BaseUrl), Text(ctx.PublicUrl),
         Text(now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)),
         ctx.Group is { } group ? LazyJsonObject.From(engine, group.ToJson()) : JsValue.Null,
+        ctx.Mute is { } mute ? LazyJsonObject.From(engine, mute.ToJson()) : JsValue.Null,
     ]);
 
     private static JsValue Text(string? s) => s is null ? JsValue.Null : JsString.Create(s);

@@ -16,6 +16,9 @@ public sealed record MappingContext(string Rule, string? Topic, string Destinati
     /// <summary>The bridge's <c>server.public_url</c>, for links to its dashboard (<c>bridge.links.event</c>); null when not set.</summary>
     public string? PublicUrl { get; init; }
 
+    /// <summary>The "Mute 1 h" button for this message (<c>ctx.mute</c>); null without <c>server.public_url</c>. Made by <see cref="Messages.MessageMaker"/>.</summary>
+    public Silences.MuteLink? Mute { get; init; }
+
     /// <summary>The incident card a grouped rule's mapping makes (<c>ctx.group</c>); null for a rule without <c>group</c>.</summary>
     public Incidents.GroupView? Group { get; init; }
 

@@ -121,13 +121,13 @@ function clip(text, max) {
 
 function fromJsonWebhook(event, ctx) {
   const title = event.action ? humanize(event.action) : `Webhook from ${event.source}`;
-  return {
+  return withMute({
     title,
     message: clip(JSON.stringify(event.raw), 1000),
     priority: PRIORITY[event.severity] || 3,
     tags: ['bell'],
     click: bridge.links.event(event, ctx),
-  };
+  }, ctx);
 }
 
 // An incident card (a rule with `group`): the count on top, the latest event below. A group of one event is an
@@ -144,6 +144,13 @@ function asIncident(card, event, ctx, label) {
     message: [closed ? `${head}; quiet since ${bridge.ago(g.last)}` : head, 'Latest:', card.message].join('\n'),
     priority: closed ? Math.min(card.priority, 2) : card.priority,
   };
+}
+
+// "Mute 1 h": a button that silences this rule for this action and user, when server.public_url says where the
+// bridge is (ctx.mute). A storm's closing card has none: the storm is over.
+function withMute(card, ctx) {
+  const mute = ctx.group && ctx.group.phase === 'close' ? null : bridge.muteAction(ctx);
+  return mute ? { ...card, actions: [mute] } : card;
 }
 
 function map(event, ctx) {
@@ -173,11 +180,11 @@ function map(event, ctx) {
   const tags = [emojiFor(event.action)];
   if (event.action) tags.push(event.action);
 
-  return asIncident({
+  return withMute(asIncident({
     title: who ? `${label}: ${who}` : label,
     message: lines.join('\n'),
     priority: PRIORITY[event.severity] || 3,
     tags,
     click: bridge.links.event(event, ctx) || eventLink(ctx.base_url, event.id),
-  }, event, ctx, label);
+  }, event, ctx, label), ctx);
 }

@@ -91,6 +91,16 @@
       return action;
     },
 
+    /**
+     * The "Mute 1 h" button (ctx.mute): an ntfy http action that POSTs its signed URL to the bridge, which then holds
+     * this rule's events of this action and user for an hour. Null without server.public_url, so it can go straight into actions.
+     */
+    muteAction(ctx) {
+      const mute = ctx && ctx.mute;
+      if (!mute || !mute.url) return null;
+      return { action: 'http', label: text(mute.label) || 'Mute', url: String(mute.url), method: 'POST', clear: true };
+    },
+
     /** A page of Authentik's admin UI: adminUrl(ctx, '/core/applications') → https://auth…/if/admin/#/core/applications; null without ctx.base_url. */
     adminUrl(ctx, path) {
       const root = base(ctx);

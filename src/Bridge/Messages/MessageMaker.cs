@@ -3,6 +3,7 @@ using Bridge.Events;
 using Bridge.Incidents;
 using Bridge.Mappings;
 using Bridge.Rules;
+using Bridge.Silences;
 using Bridge.Storage;
 
 namespace Bridge.Messages;
@@ -12,8 +13,12 @@ namespace Bridge.Messages;
 /// gives each message without one its <c>sequence_id</c>, and only then fits the body into ntfy's limit, so the id can never
 /// push a message past it. <c>serve</c>, <c>bridge try</c> and <c>bridge test</c> all make messages here. Thread-safe.
 /// </summary>
-public sealed class MessageMaker(MappingRunner runner)
+/// <param name="mute">Signs the mute button (<c>ctx.mute</c>): the store's key in <c>serve</c>, <see cref="MuteLinks.Preview"/> elsewhere.</param>
+public sealed class MessageMaker(MappingRunner runner, MuteLinks mute)
 {
+    /// <summary>The same maker with placeholder mute buttons, for the playground: a page anyone with the dashboard can use signs nothing.</summary>
+    public MessageMaker Previewing => field ??= mute == MuteLinks.Preview ? this : new MessageMaker(runner, MuteLinks.Preview);
+
     /// <summary>Mapping runs the sandbox allows at once (<c>mapping_limits.max_concurrency</c>).</summary>
     public int MaxConcurrency => runner.Limits.MaxConcurrency;
 
@@ -35,7 +40,7 @@ public sealed class MessageMaker(MappingRunner runner)
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(ctx);
-        ctx = ctx.WithGroupOf(rule.Config, e, dedupeKey, runner.Time.GetUtcNow());
+        ctx = WithMute(ctx.WithGroupOf(rule.Config, e, dedupeKey, runner.Time.GetUtcNow()), e);
         return Finish(runner.Run(runtime.Mappings, rule, e, ctx), rule.Config.Mapping ?? CompiledMapping.DefaultName, rule.Name, dedupeKey, ctx.Group);
     }
 
@@ -44,8 +49,12 @@ public sealed class MessageMaker(MappingRunner runner)
     {
         ArgumentNullException.ThrowIfNull(mapping);
         ArgumentNullException.ThrowIfNull(ctx);
+        ctx = WithMute(ctx, e);
         return Finish(runner.Run(mapping, e, ctx), mapping.Name, ctx.Rule, dedupeKey, ctx.Group);
     }
+
+    private MappingContext WithMute(MappingContext ctx, BridgeEvent e) =>
+        ctx.Mute is null ? ctx with { Mute = mute.For(ctx, e, ctx.Now ?? runner.Time.GetUtcNow()) } : ctx;
 
     /// <param name="group">An incident card's messages carry the incident's ids, whatever the mapping set, so each card replaces the last.</param>
     private static MadeMessages Finish(MappingOutcome outcome, string mapping, string rule, string dedupeKey, GroupView? group)

@@ -33,6 +33,7 @@ public sealed record SilenceMatch(
     /// <summary>The JSON keys, in the order they are documented.</summary>
     public static readonly IReadOnlyList<string> Keys = ["action", "user", "group", "client_ip", "rule", "source"];
 
+    [JsonIgnore]
     public bool IsEmpty => Action is null && User is null && Group is null && ClientIp is null && Rule is null && Source is null;
 
     /// <summary><c>action=login, user=bob</c>: the keys given, for logs and verdicts.</summary>

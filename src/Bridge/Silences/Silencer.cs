@@ -4,18 +4,41 @@ using Bridge.Storage;
 namespace Bridge.Silences;
 
 /// <summary>Makes and ends silences: in the store first, then in force, so one the API answered for survives a restart.</summary>
-public sealed class Silencer(SilenceBook book, IIncidents store, TimeProvider time, ILogger<Silencer> log) : IHostedService
+public sealed class Silencer(SilenceBook book, IIncidents store, IMuteTokens tokens, TimeProvider time, ILogger<Silencer> log) : IHostedService
 {
     /// <summary>Makes a silence from a checked request; durable when the task completes.</summary>
     /// <param name="createdBy">Who asks: <c>admin API</c>, <c>mute button</c>.</param>
     public async Task<Silence> CreateAsync(SilenceRequest request, string createdBy, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var silence = New(request.Match, request.For, request.Comment, createdBy);
+        // A fresh random id is never taken.
+        await store.AddSilenceAsync(silence, ct);
+        return InForce(silence);
+    }
+
+    /// <summary>
+    /// Makes the silence a verified mute token claims, once: durable, with the token recorded as used, when the task
+    /// completes. A token used before makes nothing: the answer is the id of the silence it made then.
+    /// </summary>
+    public async Task<(Silence? Made, string? EarlierId)> MuteAsync(MuteClaim claim, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var silence = New(claim.Match, claim.For, $"muted from the button of the notification of event {claim.EventId}", "mute button");
+        if (await tokens.UseAsync(claim.Nonce, claim.Expires, silence, ct) is { } earlier) return (null, earlier);
+        return (InForce(silence), null);
+    }
+
+    private Silence New(SilenceMatch match, TimeSpan duration, string comment, string createdBy)
+    {
         var now = time.GetUtcNow();
-        var silence = new Silence("sil_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)), request.Match, request.Comment, createdBy, now, now + request.For);
-        await store.SaveSilenceAsync(silence, ct);
-        book.Add([silence], now);
-        log.LogInformation("Silence {Silence} ({Match}) made by {CreatedBy} until {EndsAt}: {Comment}", silence.Id, silence.Match.ToString(), createdBy, silence.EndsAt, silence.Comment);
+        return new Silence("sil_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)), match, comment, createdBy, now, now + duration);
+    }
+
+    private Silence InForce(Silence silence)
+    {
+        book.Add([silence], time.GetUtcNow());
+        log.LogInformation("Silence {Silence} ({Match}) made by {CreatedBy} until {EndsAt}: {Comment}", silence.Id, silence.Match.ToString(), silence.CreatedBy, silence.EndsAt, silence.Comment);
         return silence;
     }
 
@@ -25,7 +48,7 @@ public sealed class Silencer(SilenceBook book, IIncidents store, TimeProvider ti
         var now = time.GetUtcNow();
         if (book.Active(now).FirstOrDefault(s => s.Id == id) is not { } silence) return null;
         var ended = silence with { EndedAt = now };
-        await store.SaveSilenceAsync(ended, ct);
+        await store.EndSilenceAsync(id, now, ct);
         book.End(id, now);
         log.LogInformation("Silence {Silence} ({Match}) ended early", id, silence.Match.ToString());
         return ended;

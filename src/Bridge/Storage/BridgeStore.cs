@@ -17,5 +17,8 @@ public sealed record BridgeStore(IEventLog Events, IOutbox Outbox, IAdminStore A
     /// <summary>The incident cards of grouped rules that the clock, not an event, makes due.</summary>
     public required IIncidents Incidents { get; init; }
 
+    /// <summary>The mute buttons' signing key and the tokens used.</summary>
+    public required IMuteTokens MuteTokens { get; init; }
+
     public ValueTask DisposeAsync() => Engine.DisposeAsync();
 }

@@ -19,8 +19,14 @@ public interface IIncidents
     /// <summary>The open incidents, each with its latest event as stored (null when that event is gone).</summary>
     Task<IReadOnlyList<OpenIncident>> GetOpenAsync(CancellationToken ct);
 
-    /// <summary>Saves a silence: a new one, or one ended early (its <see cref="Silences.Silence.EndedAt"/> set).</summary>
-    Task SaveSilenceAsync(Silences.Silence silence, CancellationToken ct);
+    /// <summary>Keeps a new silence; false (nothing written) when a silence with its id exists, ended or not.</summary>
+    Task<bool> AddSilenceAsync(Silences.Silence silence, CancellationToken ct);
+
+    /// <summary>Records that a silence was ended early, at <paramref name="at"/>.</summary>
+    Task EndSilenceAsync(string id, DateTimeOffset at, CancellationToken ct);
+
+    /// <summary>The silence with that id, ended or not; null when none has it.</summary>
+    Task<Silences.Silence?> GetSilenceAsync(string id, CancellationToken ct);
 
     /// <summary>The silences in force at <paramref name="now"/> (not ended, not over).</summary>
     Task<IReadOnlyList<Silences.Silence>> GetSilencesAsync(DateTimeOffset now, CancellationToken ct);

@@ -41,35 +41,57 @@ internal sealed class SqliteIncidents(SqliteStore store) : IIncidents
             return open;
         });
 
-    public Task SaveSilenceAsync(Silences.Silence silence, CancellationToken ct)
+    public Task<bool> AddSilenceAsync(Silences.Silence silence, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(silence);
-        return store.WriteAsync((c, tx) =>
-        {
-            using var save = Command(c, tx, """
-                INSERT INTO silences (id, match, comment, created_by, created_at, ends_at, ended_at) VALUES ($id, $match, $comment, $by, $at, $ends, $ended)
-                ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at
-                """);
-            save.Parameters.AddWithValue("$id", silence.Id);
-            save.Parameters.AddWithValue("$match", JsonSerializer.Serialize(silence.Match, StoreJson.Default.SilenceMatch));
-            save.Parameters.AddWithValue("$comment", silence.Comment);
-            save.Parameters.AddWithValue("$by", silence.CreatedBy);
-            save.Parameters.AddWithValue("$at", silence.CreatedAt.ToUnixTimeMilliseconds());
-            save.Parameters.AddWithValue("$ends", silence.EndsAt.ToUnixTimeMilliseconds());
-            save.Parameters.AddWithValue("$ended", silence.EndedAt is { } ended ? ended.ToUnixTimeMilliseconds() : DBNull.Value);
-            save.ExecuteNonQuery();
-            return true;
-        });
+        return store.WriteAsync((c, tx) => AddSilence(c, tx, silence));
     }
+
+    /// <summary>Keeps a new silence unless one has its id; in the writer's transaction. True when written.</summary>
+    internal static bool AddSilence(SqliteConnection c, SqliteTransaction tx, Silences.Silence silence)
+    {
+        using var add = Command(c, tx, """
+            INSERT INTO silences (id, match, comment, created_by, created_at, ends_at, ended_at) VALUES ($id, $match, $comment, $by, $at, $ends, NULL)
+            ON CONFLICT (id) DO NOTHING
+            """);
+        add.Parameters.AddWithValue("$id", silence.Id);
+        add.Parameters.AddWithValue("$match", JsonSerializer.Serialize(silence.Match, StoreJson.Default.SilenceMatch));
+        add.Parameters.AddWithValue("$comment", silence.Comment);
+        add.Parameters.AddWithValue("$by", silence.CreatedBy);
+        add.Parameters.AddWithValue("$at", silence.CreatedAt.ToUnixTimeMilliseconds());
+        add.Parameters.AddWithValue("$ends", silence.EndsAt.ToUnixTimeMilliseconds());
+        return add.ExecuteNonQuery() == 1;
+    }
+
+    public Task EndSilenceAsync(string id, DateTimeOffset at, CancellationToken ct) =>
+        store.WriteAsync((c, tx) =>
+        {
+            using var end = Command(c, tx, "UPDATE silences SET ended_at = $at WHERE id = $id AND ended_at IS NULL");
+            end.Parameters.AddWithValue("$id", id);
+            end.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+            return end.ExecuteNonQuery();
+        });
+
+    public Task<Silences.Silence?> GetSilenceAsync(string id, CancellationToken ct) =>
+        store.ReadAsync((c, tx) =>
+        {
+            using var q = Command(c, tx, $"SELECT {SilenceColumns} FROM silences WHERE id = $id");
+            q.Parameters.AddWithValue("$id", id);
+            return ReadAll(q, ReadSilence).FirstOrDefault();
+        });
 
     public Task<IReadOnlyList<Silences.Silence>> GetSilencesAsync(DateTimeOffset now, CancellationToken ct) =>
         store.ReadAsync<IReadOnlyList<Silences.Silence>>((c, tx) =>
         {
-            using var q = Command(c, tx, "SELECT id, match, comment, created_by, created_at, ends_at FROM silences WHERE ended_at IS NULL AND ends_at > $now ORDER BY ends_at");
+            using var q = Command(c, tx, $"SELECT {SilenceColumns} FROM silences WHERE ended_at IS NULL AND ends_at > $now ORDER BY ends_at");
             q.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            return ReadAll(q, static r => new Silences.Silence(r.GetString(0), JsonSerializer.Deserialize(r.GetString(1), StoreJson.Default.SilenceMatch)!,
-                r.GetString(2), r.GetString(3), FromMs(r.GetInt64(4)), FromMs(r.GetInt64(5))));
+            return ReadAll(q, ReadSilence);
         });
+
+    private const string SilenceColumns = "id, match, comment, created_by, created_at, ends_at, ended_at";
+
+    private static Silences.Silence ReadSilence(SqliteDataReader r) => new(r.GetString(0), JsonSerializer.Deserialize(r.GetString(1), StoreJson.Default.SilenceMatch)!,
+        r.GetString(2), r.GetString(3), FromMs(r.GetInt64(4)), FromMs(r.GetInt64(5)), r.IsDBNull(6) ? null : FromMs(r.GetInt64(6)));
 
     /// <summary>Saves an incident's state unless the store holds a newer version of it; in the writer's transaction.</summary>
     internal static void Save(SqliteConnection c, SqliteTransaction tx, Incidents.IncidentState state)

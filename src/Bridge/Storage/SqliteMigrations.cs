@@ -191,6 +191,22 @@ internal static class SqliteMigrations
             ended_at   INTEGER
         ) WITHOUT ROWID;
         """,
+        // 9: mute buttons. The key their tokens are signed with, made on the first start (signing_keys: one row per use, so
+        // a later key of another kind needs no migration), and each token used, with the silence it made, so a token
+        // sent twice makes one silence. A used token's row is kept until the token expires (it is refused after anyway).
+        """
+        CREATE TABLE signing_keys (
+            name       TEXT    PRIMARY KEY,
+            key        BLOB    NOT NULL,
+            created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE mute_tokens (
+            nonce      TEXT    PRIMARY KEY,
+            silence_id TEXT    NOT NULL,
+            used_at    INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int Latest => Steps.Count;

@@ -59,6 +59,7 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
             GroupWaits = new SqliteGroupWaits(store),
             DestinationStates = new LocalDestinationStates(),
             Incidents = new SqliteIncidents(store),
+            MuteTokens = new SqliteMuteTokens(store),
         };
     }
 

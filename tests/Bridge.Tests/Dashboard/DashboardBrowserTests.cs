@@ -1,4 +1,5 @@
 using Bridge.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Bridge.Tests.Dashboard;
@@ -137,6 +138,32 @@ public sealed class DashboardBrowserTests(Chromium chromium)
         await Assertions.Expect(row).ToContainTextAsync("daily message quota is used up");
         await Assertions.Expect(row).ToContainTextAsync("until");
         await page.ScreenshotAsync(new() { Path = Chromium.Screenshot($"destination-holding-{viewport}"), FullPage = true });
+    }
+
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public async Task ASilenceInForceIsShownAboveThePageAndCanBeEndedThere(string viewport)
+    {
+        await using var bridge = await BridgeTestHost.StartAsync(DashboardAccessTests.Config);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/silences")
+        {
+            Content = new StringContent("""{"match": {"user": "bob"}, "for": "1h", "comment": "bob's laptop"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new("Bearer", DashboardAccessTests.AdminToken);
+        using (var made = await bridge.Client.SendAsync(request)) made.EnsureSuccessStatusCode();
+        await using var context = await NewContextAsync(viewport);
+        var page = await SignedInAsync(context, bridge, "/admin/events");
+
+        var silences = page.GetByRole(AriaRole.Region, new() { Name = "Silences in force" });
+        await Assertions.Expect(silences).ToContainTextAsync("1 silence in force");
+        await Assertions.Expect(silences).ToContainTextAsync("user=bob");
+        await Assertions.Expect(silences).ToContainTextAsync("bob's laptop");
+        await page.ScreenshotAsync(new() { Path = Chromium.Screenshot($"silence-{viewport}"), FullPage = true });
+        await silences.GetByRole(AriaRole.Button).ClickAsync();
+
+        await Assertions.Expect(silences.GetByRole(AriaRole.Status)).ToContainTextAsync("its events are sent again");
+        await Assertions.Expect(silences.Locator("li")).ToHaveCountAsync(0);
+        Assert.Empty(bridge.Services.GetRequiredService<Bridge.Silences.SilenceBook>().Active(DateTimeOffset.UtcNow));
     }
 
     private static async Task<IPage> SignedInAsync(IBrowserContext context, BridgeTestHost bridge, string path)

@@ -10,7 +10,7 @@ public sealed class IncidentCardTests
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 14, 9, 0, 0, TimeSpan.Zero);
 
-    private const string Config = $$"""
+    internal const string Config = $$"""
         {{EndToEndConfigs.RoomyMappingLimits}}
         destinations:
           ntfy:

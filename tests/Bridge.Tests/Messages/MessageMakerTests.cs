@@ -13,7 +13,7 @@ public sealed class MessageMakerTests : IDisposable
     private const string Key = "id:authentik:3f2b9c1d7e8a4b6c9d0e1f2a3b4c5d6e";
 
     private readonly MappingTestKit _kit = new();
-    private readonly MessageMaker _maker = new(new MappingRunner(MappingLimitsConfig.Default));
+    private readonly MessageMaker _maker = new(new MappingRunner(MappingLimitsConfig.Default), Bridge.Silences.MuteLinks.Preview);
 
     public void Dispose() => _kit.Dispose();
 

@@ -370,12 +370,29 @@ public abstract class StoreContractTests
         var mute = new Bridge.Silences.Silence("sil_000000000001", new Bridge.Silences.SilenceMatch(Action: "login"), "maintenance", "admin API", now, now + TimeSpan.FromHours(1));
         var other = mute with { Id = "sil_000000000002", EndsAt = now + TimeSpan.FromHours(2) };
 
-        await kit.Store.Incidents.SaveSilenceAsync(mute, CancellationToken.None);
-        await kit.Store.Incidents.SaveSilenceAsync(other, CancellationToken.None);
-        await kit.Store.Incidents.SaveSilenceAsync(other with { EndedAt = now }, CancellationToken.None);
+        Assert.True(await kit.Store.Incidents.AddSilenceAsync(mute, CancellationToken.None));
+        Assert.True(await kit.Store.Incidents.AddSilenceAsync(other, CancellationToken.None));
+        Assert.False(await kit.Store.Incidents.AddSilenceAsync(other with { Comment = "again" }, CancellationToken.None));
+        await kit.Store.Incidents.EndSilenceAsync(other.Id, now, CancellationToken.None);
 
         Assert.Equal([mute], await kit.Store.Incidents.GetSilencesAsync(now, CancellationToken.None));
         Assert.Empty(await kit.Store.Incidents.GetSilencesAsync(now + TimeSpan.FromHours(1), CancellationToken.None));
+        Assert.Equal(other with { EndedAt = now }, await kit.Store.Incidents.GetSilenceAsync(other.Id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TheMuteKeyIsStoredOnceAndATokenMakesOneSilence()
+    {
+        await using var kit = await OpenAsync();
+        var now = kit.Time.GetUtcNow();
+        var first = await kit.Store.MuteTokens.GetSigningKeyAsync([1, 2, 3], now, CancellationToken.None);
+        Assert.Equal([1, 2, 3], first);
+        Assert.Equal([1, 2, 3], await kit.Store.MuteTokens.GetSigningKeyAsync([9, 9, 9], now, CancellationToken.None));
+
+        var silence = new Bridge.Silences.Silence("sil_00000000000a", new Bridge.Silences.SilenceMatch(Action: "login", Rule: "r"), "button", "mute button", now, now + TimeSpan.FromHours(1));
+        Assert.Null(await kit.Store.MuteTokens.UseAsync("nonce-1", now + TimeSpan.FromDays(1), silence, CancellationToken.None));
+        Assert.Equal(silence.Id, await kit.Store.MuteTokens.UseAsync("nonce-1", now + TimeSpan.FromDays(1), silence with { Id = "sil_00000000000b" }, CancellationToken.None));
+        Assert.Equal([silence], await kit.Store.Incidents.GetSilencesAsync(now, CancellationToken.None));
     }
 
     private static Settlement Failed(OutboxLease lease, DateTimeOffset now, MessageUpdate update) =>

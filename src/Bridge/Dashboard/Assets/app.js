@@ -322,6 +322,31 @@ async function playgroundPage() {
   else await loadScript();
 }
 
+// ---- the silences in force: shown above every page while one exists, each with a button that ends it
+async function silenceBanner() {
+  const { silences } = await api("/silences");
+  if (!silences.length) return;
+  const status = el("p", { class: "status", role: "status", "aria-live": "polite" });
+  const keys = s => Object.entries(s.match).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}=${v}`).join(", ");
+  async function end(s, button) {
+    button.disabled = true;
+    try {
+      await api("/silences/" + encodeURIComponent(s.id), { method: "DELETE" });
+      button.closest("li").remove();
+      status.textContent = `Ended ${s.id}: its events are sent again.`;
+    } catch (e) {
+      button.disabled = false;
+      status.textContent = e.message;
+    }
+  }
+  main.prepend(el("section", { class: "silences", "aria-label": "Silences in force" },
+    el("h2", {}, silences.length === 1 ? "1 silence in force" : `${silences.length} silences in force`),
+    el("ul", {}, silences.map(s => el("li", { "data-silence": s.id },
+      el("strong", {}, keys(s)), ` until ${when(s.ends_at)} · ${s.comment} · ${s.created_by} `,
+      el("button", { type: "button", class: "secondary", "aria-label": "End silence " + s.id, onclick: e => end(s, e.currentTarget) }, "End")))),
+    status));
+}
+
 async function route() {
   markNav();
   const path = location.pathname.replace(/\/+$/, "");
@@ -333,6 +358,7 @@ async function route() {
     else if (path === "/admin/destinations") await destinationsPage();
     else if (path === "/admin/playground") await playgroundPage();
     else show(el("h1", {}, "Not found"), el("p", {}, el("a", { href: "/admin/events" }, "Events")));
+    await silenceBanner();
   } catch (e) {
     if (e.message !== "signed out") show(el("h1", {}, "Could not load this page"), el("p", { class: "error", role: "alert" }, e.message));
   }

@@ -136,6 +136,21 @@ internal static class PostgresMigrations
             ended_at   timestamptz
         );
         """,
+        // 4: mute buttons, as SQLite's schema 9: the key their tokens are signed with (made on the first start), and each
+        // token used with the silence it made, kept until the token expires.
+        """
+        CREATE TABLE signing_keys (
+            name       text        PRIMARY KEY,
+            key        bytea       NOT NULL,
+            created_at timestamptz NOT NULL
+        );
+        CREATE TABLE mute_tokens (
+            nonce      text        PRIMARY KEY,
+            silence_id text        NOT NULL,
+            used_at    timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL
+        );
+        """,
     ];
 
     public static int Latest => Steps.Count;

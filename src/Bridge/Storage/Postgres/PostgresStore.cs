@@ -67,6 +67,7 @@ public sealed class PostgresStore : IStoreHealth, IAsyncDisposable
             GroupWaits = new PostgresGroupWaits(store),
             DestinationStates = new PostgresDestinationStates(data, hostClock ?? TimeProvider.System),
             Incidents = new PostgresIncidents(store),
+            MuteTokens = new PostgresMuteTokens(store),
         };
     }
 
