@@ -6,7 +6,8 @@ namespace Bridge.Bench.Harness.Run;
 /// The built bridge binary, durable (its SQLite file in the scratch folder), on the sample config with its rules and
 /// the repository's mappings, delivering to the sink as its ntfy. Only the address, the store and two ingest limits
 /// differ from samples/bridge.yaml: every request comes from 127.0.0.1, which the default 600 a minute per client
-/// would refuse almost all of, and the open-loop phases may hold more than 64 requests at once while it stalls.
+/// would refuse almost all of, and the open-loop phases may hold more than 64 requests at once while it stalls; and the
+/// destination is unpaced (<c>rate: none</c>), as for an ntfy that exempts the bridge: the sink has no limit to respect.
 /// </summary>
 internal sealed class BridgeContender(string binary, string repository) : Contender("bridge", delivers: true)
 {
@@ -52,7 +53,9 @@ internal sealed class BridgeContender(string binary, string repository) : Conten
         {
             var topLevel = line.Length > 0 && !char.IsWhiteSpace(line[0]);
             if (topLevel) skipping = Replaced.Any(key => line.StartsWith(key, StringComparison.Ordinal));
-            if (!skipping) config.AppendLine(line);
+            if (skipping) continue;
+            config.AppendLine(line);
+            if (line == "  ntfy:") config.AppendLine("    rate: none");
         }
         return config.ToString();
     }

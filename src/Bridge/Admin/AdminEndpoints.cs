@@ -147,8 +147,9 @@ public static class AdminEndpoints
     }
 
     private static async Task<Ok<StatusView>> StatusAsync(IAdminStore store, IOutbox outbox, DeliveryWorker worker, LiveRuntime live, IGroupWaits waits,
-        GroupResolver groups, CancellationToken ct)
+        GroupResolver groups, TimeProvider time, CancellationToken ct)
     {
+        var now = time.GetUtcNow();
         var counts = await store.CountAsync(ct);
         var totals = new Dictionary<string, int> { ["pending"] = 0, ["delivered"] = 0, ["dead"] = 0 };
         var health = worker.Destinations.ToDictionary(h => h.Name, StringComparer.Ordinal);
@@ -165,8 +166,17 @@ public static class AdminEndpoints
             var healthName = !live.Current.Config.Destinations.ContainsKey(name) ? "not configured" : h is null ? "healthy" : DestinationView.HealthName(h.Mode);
             var pending = byStatus.GetValueOrDefault(MessageStatus.Pending);
             DateTimeOffset? nextTry = h is { Mode: not DestinationMode.Healthy } ? h.NextProbeAt : pending > 0 ? await outbox.GetNextDueAsync(name, ClaimOrder.BySequence, ct) : null;
+            var config = live.Current.Config.Destinations.GetValueOrDefault(name);
             destinations.Add(new DestinationView(name, healthName, h?.Reason, h?.Since,
-                pending, byStatus.GetValueOrDefault(MessageStatus.Delivered), byStatus.GetValueOrDefault(MessageStatus.Dead), nextTry));
+                pending, byStatus.GetValueOrDefault(MessageStatus.Delivered), byStatus.GetValueOrDefault(MessageStatus.Dead), nextTry)
+                with
+                {
+                    Pacing = h?.PacingName(now) ?? DestinationHealth.Open,
+                    Rate = RateOf(h, config, now),
+                    HoldUntil = h is not null && h.HoldUntil > now ? h.HoldUntil : null,
+                    HoldReason = h is not null && h.HoldUntil > now ? h.HoldReason : null,
+                    Fallback = config?.Fallback,
+                });
         }
         var waiting = await waits.CountAsync(ct);
         return TypedResults.Ok(new StatusView(counts.UnprocessedEvents, totals, destinations)
@@ -174,6 +184,13 @@ public static class AdminEndpoints
             WaitingForGroups = waiting.Values.Sum(),
             GroupLookup = GroupLookupView.Of(live.Current.Config, groups.Health, waiting),
         });
+    }
+
+    private static RateView? RateOf(DestinationHealth? health, DestinationConfig? config, DateTimeOffset now)
+    {
+        if (config?.Pace is not { } pace) return null;
+        var (tokens, per) = health?.Pace.Describe(now, pace) ?? (pace.Burst, pace.Per);
+        return new RateView(tokens, pace.Burst, per.TotalSeconds, per > pace.Per);
     }
 
     private static bool TryStatus(string? text, out MessageStatus? status)

@@ -139,6 +139,13 @@ public sealed record GroupLookupView(
     }
 }
 
+/// <summary>A destination's token bucket now.</summary>
+public sealed record RateView(
+    [property: JsonPropertyName("tokens")] int Tokens,
+    [property: JsonPropertyName("burst")] int Burst,
+    [property: JsonPropertyName("per_seconds")] double PerSeconds,
+    [property: JsonPropertyName("slowed")] bool Slowed);
+
 /// <summary>One destination: its health, its messages by state, and when it is tried next (a probe while tripped or paused, else the earliest due message).</summary>
 public sealed record DestinationView(
     [property: JsonPropertyName("name")] string Name,
@@ -150,6 +157,27 @@ public sealed record DestinationView(
     [property: JsonPropertyName("dead")] int Dead,
     [property: JsonPropertyName("next_try")] DateTimeOffset? NextTry)
 {
+    /// <summary>
+    /// <c>open</c>; <c>paced</c>: due messages wait for the token bucket (<see cref="Pending"/> of them queued);
+    /// <c>holding</c>: nothing goes until <see cref="HoldUntil"/>, for <see cref="HoldReason"/>.
+    /// </summary>
+    [JsonPropertyName("pacing")]
+    public string Pacing { get; init; } = Delivery.DestinationHealth.Open;
+
+    /// <summary>The bucket: sends it allows now, its size, and the time a token takes (slowed after ntfy's 42901); null for <c>rate: none</c> or a dry-run.</summary>
+    [JsonPropertyName("rate")]
+    public RateView? Rate { get; init; }
+
+    [JsonPropertyName("hold_until")]
+    public DateTimeOffset? HoldUntil { get; init; }
+
+    [JsonPropertyName("hold_reason")]
+    public string? HoldReason { get; init; }
+
+    /// <summary>Where its waiting messages go while ntfy's daily quota holds it.</summary>
+    [JsonPropertyName("fallback")]
+    public string? Fallback { get; init; }
+
     public static string HealthName(DestinationMode mode) => mode switch
     {
         DestinationMode.Healthy => "healthy",

@@ -81,6 +81,21 @@ public sealed record DestinationConfig(string Name, Uri? Url, string? Token, Tim
     /// topic. Otherwise only messages sharing a <c>sequence_id</c> wait for each other. Default false.
     /// </summary>
     public bool StrictOrder { get; init; }
+
+    /// <summary>
+    /// The token bucket the bridge paces its sends by (<c>rate</c>); null (<c>rate: none</c>) for a bridge ntfy exempts
+    /// (<c>visitor-request-limit-exempt-hosts</c>). Default <see cref="PaceConfig.NtfyDefault"/>. A dry-run is never paced.
+    /// </summary>
+    public PaceConfig? Rate { get; init; } = PaceConfig.NtfyDefault;
+
+    /// <summary>
+    /// Another destination that takes this one's waiting messages while ntfy's daily quota (42908) holds it; null (the
+    /// default) holds them until the quota resets.
+    /// </summary>
+    public string? Fallback { get; init; }
+
+    /// <summary>The bucket sends wait for: none for a dry-run, which reaches no server.</summary>
+    public PaceConfig? Pace => IsDryRun ? null : Rate;
 }
 
 /// <summary>The persisted schedule of a destination's delivery attempts.</summary>
@@ -157,7 +172,7 @@ public sealed record RuleConfig(
     string Path)
 {
     /// <summary>
-    /// <c>urgent: true</c>: the rule's messages wait in the urgent lane whatever their priority (as priority 4-5 ones do),
+    /// <c>urgent: true</c>: the rule's messages wait in the top lane whatever their priority (as priority 5 ones do),
     /// claimed before any waiting normal message of the destination. Default false.
     /// </summary>
     public bool Urgent { get; init; }

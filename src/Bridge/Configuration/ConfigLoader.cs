@@ -16,7 +16,7 @@ public static partial class ConfigLoader
     private static readonly string[] TopKeys = ["server", "mappings_dir", "mapping_limits", "destinations", "sources", "rules", "storage"];
     private static readonly string[] ServerKeys = ["urls", "admin_token", "admin_token_file", "limits", "trusted_proxies", "public_url", "allowed_hosts"];
     private static readonly string[] LimitKeys = ["timeout", "max_statements", "memory", "max_recursion", "max_concurrency"];
-    private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry", "ca_file", "max_in_flight", "ordered"];
+    private static readonly string[] DestinationKeys = ["url", "token", "token_file", "timeout", "retry", "ca_file", "max_in_flight", "ordered", "rate", "fallback"];
     private static readonly string[] RetryKeys = ["schedule", "jitter", "max_age"];
     private static readonly string[] StorageKeys = ["path", "retention", "dedupe_window"];
 
@@ -109,8 +109,10 @@ public static partial class ConfigLoader
     private static Dictionary<string, DestinationConfig> ReadDestinations(YamlSection top, List<string> warnings)
     {
         var result = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal);
+        var sections = new Dictionary<string, YamlSection>(StringComparer.Ordinal);
         foreach (var (name, section) in top.NamedSections("destinations"))
         {
+            sections[name] = section;
             var errorsBefore = section.ErrorCount;
             var url = ReadDestinationUrl(section);
             // A url refused with an error is no dry-run: the config does not start, so no warning should say it would.
@@ -121,10 +123,13 @@ public static partial class ConfigLoader
             var caFile = ReadCaFile(section, url);
             var maxInFlight = section.WholeNumber("max_in_flight", 1, 256) ?? DestinationConfig.DefaultMaxInFlight;
             var strict = ReadOrder(section);
+            var rate = ReadRate(section);
+            var fallback = section.Text("fallback");
             section.ReportUnknownKeys(DestinationKeys);
             if (url is null && !urlRefused) warnings.Add($"destinations.{name}: no url, so this destination is a dry-run: messages are logged, not sent");
-            result[name] = new DestinationConfig(name, url, token, timeout, retry) { CaFile = caFile, MaxInFlight = strict ? 1 : maxInFlight, StrictOrder = strict };
+            result[name] = new DestinationConfig(name, url, token, timeout, retry) { CaFile = caFile, MaxInFlight = strict ? 1 : maxInFlight, StrictOrder = strict, Rate = rate, Fallback = fallback };
         }
+        CheckFallbacks(sections, result);
         return result;
     }
 

@@ -88,20 +88,7 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
                 _nextExpiry = now + ExpiryInterval;
                 await ExpireAsync(config, now, ct);
             }
-            foreach (var destination in config.Destinations.Values)
-            {
-                var health = _health.GetOrAdd(destination.Name, static n => new DestinationHealth(n));
-                var (slots, retryAt) = health.Allowance(now, destination, destination.MaxInFlight);
-                if (retryAt is { } at && at < wakeAt) wakeAt = at;
-                // Held or paused: retryAt says when to look again. All slots busy: a finishing send wakes the loop.
-                if (slots == 0) continue;
-                var order = destination.StrictOrder ? ClaimOrder.StrictPerTopic : ClaimOrder.BySequence;
-                var claimed = await store.ClaimAsync(destination.Name, order, now, slots, ClaimLease, ct);
-                foreach (var lease in claimed) Start(lease, destination, health);
-                // All slots taken, or sends under way: each one that finishes wakes the loop, which looks again then.
-                if (claimed.Count == slots || health.InFlight > 0) continue;
-                if (await store.GetNextDueAsync(destination.Name, order, ct) is { } due && due < wakeAt) wakeAt = due;
-            }
+            foreach (var destination in config.Destinations.Values) wakeAt = await DestinationRoundAsync(destination, now, wakeAt, ct);
         }
         catch (StoreUnavailableException e)
         {
@@ -109,6 +96,57 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
             wakeAt = now + TimeSpan.FromSeconds(1);
         }
         return wakeAt;
+    }
+
+    /// <summary>Claims and starts what may go now for one destination, within its slots and tokens; returns when to look again.</summary>
+    private async Task<DateTimeOffset> DestinationRoundAsync(DestinationConfig destination, DateTimeOffset now, DateTimeOffset wakeAt, CancellationToken ct)
+    {
+        var health = _health.GetOrAdd(destination.Name, static n => new DestinationHealth(n));
+        // Once nothing is under way, so no answer still to come is left behind.
+        if (destination.Fallback is { } fallback && health.InFlight == 0 && health.QuotaHeld(now)) await MoveToFallbackAsync(destination, fallback, health, now, ct);
+        var (slots, retryAt) = health.Allowance(now, destination, destination.MaxInFlight);
+        if (retryAt is { } at && at < wakeAt) wakeAt = at;
+        // Held or paused: retryAt says when to look again. All slots busy: a finishing send wakes the loop.
+        if (slots == 0) return wakeAt;
+        var order = destination.StrictOrder ? ClaimOrder.StrictPerTopic : ClaimOrder.BySequence;
+        var (tokens, tokenAt) = health.Pace.Available(now, destination.Pace);
+        if (tokens == 0)
+        {
+            // Out of tokens: look again at the next one, if a message is due by then (a new one wakes the loop anyway).
+            var due = await store.GetNextDueAsync(destination.Name, order, ct);
+            Paced(destination, health, due is { } d && d <= now);
+            var next = due is { } waiting && waiting > tokenAt!.Value ? waiting : tokenAt!.Value;
+            return due is not null && next < wakeAt ? next : wakeAt;
+        }
+        if (tokens < slots) slots = tokens;
+        var claimed = await store.ClaimAsync(destination.Name, order, now, slots, ClaimLease, ct);
+        health.Pace.Take(claimed.Count, destination.Pace);
+        foreach (var lease in claimed) Start(lease, destination, health);
+        if (claimed.Count < slots) Paced(destination, health, false);
+        // All slots taken, or sends under way: each one that finishes wakes the loop, which looks again then.
+        if (claimed.Count == slots || health.InFlight > 0) return wakeAt;
+        return await store.GetNextDueAsync(destination.Name, order, ct) is { } next2 && next2 < wakeAt ? next2 : wakeAt;
+    }
+
+    /// <summary>Whether due messages wait for the destination's tokens; its changes are logged once each.</summary>
+    private void Paced(DestinationConfig destination, DestinationHealth health, bool waiting)
+    {
+        if (waiting == health.Pace.Waiting) return;
+        health.Pace.Waiting = waiting;
+        if (waiting)
+            log.LogWarning("Destination {Destination} is paced: its messages wait for tokens (one send per {Per} after a burst of {Burst}), so ntfy's limit is not hit; none is dropped",
+                destination.Name, DeliveryDecision.Describe(health.Pace.Describe(time.GetUtcNow(), destination.Pace)!.Value.Per), destination.Pace!.Burst);
+        else log.LogInformation("Destination {Destination} has caught up: no message waits for a token", destination.Name);
+    }
+
+    private async Task MoveToFallbackAsync(DestinationConfig destination, string fallback, DestinationHealth health, DateTimeOffset now, CancellationToken ct)
+    {
+        var moved = await store.MoveAsync(destination.Name, fallback, now, $"moved from {destination.Name} to its fallback {fallback}: {health.HoldReason}", ct);
+        if (moved == 0) return;
+        metrics.MovedToFallback(destination.Name, fallback, moved);
+        log.LogWarning("{Count} waiting messages of {Destination} moved to its fallback {Fallback} ({Reason})", moved, destination.Name, fallback, health.HoldReason);
+        // The fallback may have had its turn in this round already.
+        wake.Set();
     }
 
     private async Task ExpireAsync(BridgeConfig config, DateTimeOffset now, CancellationToken ct)
@@ -192,7 +230,8 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
         }
 
         var decision = DeliveryDecision.Decide(outcome, m.Attempts, m.CreatedAt, destination.Retry, probe, now, Random.Shared.NextDouble());
-        Record(decision, destination, health, probe, now);
+        Record(decision, destination, health, probe, now, started);
+        if (outcome.HttpStatus == 429) metrics.RateLimited(destination.Name, outcome.NtfyCode);
         // The slot is free once ntfy answered: the next send need not wait for this attempt's commit (an fsync). The lease
         // holds until the settlement commits, so no claim meanwhile hands out this message, nor (the outbox's rule) a
         // later one with its sequence_id; the wake after the settlement lets those go.
@@ -216,8 +255,9 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
         senders.SendAsync(destination, new OutboundMessage(m.Id, m.EventId, m.Rule, m.Destination, m.Body!), _sendCancellation.Token);
 
     /// <summary>The destination's side of an answer: health bookkeeping, and a log line when its state changes.</summary>
-    private void Record(DeliveryDecision decision, DestinationConfig destination, DestinationHealth health, bool probe, DateTimeOffset now)
+    private void Record(DeliveryDecision decision, DestinationConfig destination, DestinationHealth health, bool probe, DateTimeOffset now, DateTimeOffset started)
     {
+        if (decision.Health == HealthSignal.Answered) health.Pace.Succeeded(destination.Pace);
         switch (decision.Health)
         {
             case HealthSignal.Answered when health.Succeeded():
@@ -227,6 +267,22 @@ public sealed class DeliveryWorker(IOutbox store, DestinationSenders senders, Li
             case HealthSignal.Failed when health.Failed(now, destination.Retry, decision.Error!, decision.Hold, probe):
                 log.LogError("Destination {Destination} failed {Count} times in a row ({Reason}); sending one probe at a time until it answers",
                     destination.Name, DestinationHealth.TripAfter, decision.Error);
+                break;
+            case HealthSignal.SlowedDown when health.SlowedDown(now, destination.Pace, decision.Error!, decision.Hold, started):
+                if (health.Pace.Describe(now, destination.Pace) is { Per: var per })
+                    log.LogWarning("ntfy asked destination {Destination} to slow down ({Reason}); pacing it at one send per {Per} until its limit has refilled; nothing is dropped",
+                        destination.Name, decision.Error, DeliveryDecision.Describe(per));
+                else
+                    log.LogWarning("ntfy asked destination {Destination} to slow down ({Reason}); holding it until {HoldUntil:O} (it has rate: none: is the bridge exempt from ntfy's limit?); nothing is dropped",
+                        destination.Name, decision.Error, health.HoldUntil);
+                break;
+            case HealthSignal.QuotaReached when health.QuotaReached(now, NtfyQuota.HoldUntil(now), decision.Error!):
+                if (destination.Fallback is { } fallback)
+                    log.LogError("HOLDING destination {Destination}: ntfy's daily message quota is used up ({Reason}); its waiting messages move to its fallback {Fallback}, and it is tried again at {HoldUntil:O}",
+                        destination.Name, decision.Error, fallback, health.HoldUntil);
+                else
+                    log.LogError("HOLDING destination {Destination}: ntfy's daily message quota is used up ({Reason}); its messages wait (none is dropped) until {HoldUntil:O}, after ntfy resets it at midnight UTC",
+                        destination.Name, decision.Error, health.HoldUntil);
                 break;
             case HealthSignal.Refused when health.Refused(now, destination, decision.Error!, decision.Hold):
                 log.LogError("PAUSED destination {Destination}: ntfy refused the credentials ({Reason}). Messages wait (none is dropped) and one probe is sent at a time; fix the token (a config reload applies it)",

@@ -14,7 +14,8 @@ public enum DestinationMode
 
 /// <summary>
 /// What the delivery worker knows about one destination: how many sends are under way, whether it is tripped or paused
-/// and when the next probe may go, and how long a 429 or <c>Retry-After</c> asked it to wait. While a destination is
+/// and when the next probe may go, its token bucket (<see cref="Pace"/>), and how long it is held (a <c>Retry-After</c>,
+/// a 42901 while unpaced, ntfy's daily quota) and why. While a destination is
 /// tripped or paused, queued messages keep their schedule (their time is not spent); a single probe tests the water.
 /// Thread-safe: sends finish on pool threads. Not Polly's circuit breaker: that one only refuses calls, while here a
 /// probe is a real message, a pause must not spend schedules, and the state is what <c>bridge status</c> reports.
@@ -48,6 +49,33 @@ public sealed class DestinationHealth(string name)
     public DateTimeOffset NextProbeAt { get; private set; }
 
     public DateTimeOffset HoldUntil { get; private set; }
+
+    /// <summary>Why it is held until <see cref="HoldUntil"/>, for logs and status.</summary>
+    public string? HoldReason { get; private set; }
+
+    /// <summary>The hold is ntfy's daily quota (42908): the destination's waiting messages may move to its fallback.</summary>
+    public bool QuotaHeld(DateTimeOffset now)
+    {
+        lock (_gate) return _quota && HoldUntil > now;
+    }
+
+    /// <summary>The pacing states, as status and metrics name them.</summary>
+    public const string Open = "open", PacedName = "paced", Holding = "holding";
+
+    /// <summary>Held (until <see cref="HoldUntil"/>, for <see cref="HoldReason"/>), paced (due messages wait for tokens), or open.</summary>
+    public string PacingName(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (HoldUntil > now) return Holding;
+        }
+        return Pace.Waiting ? PacedName : Open;
+    }
+
+    /// <summary>The token bucket its sends wait for.</summary>
+    public DestinationPace Pace { get; } = new();
+
+    private bool _quota;
 
     /// <summary>The destination's configuration when it was paused: a changed one (a fixed token) is probed at once.</summary>
     private DestinationConfig? _pausedWith;
@@ -102,7 +130,7 @@ public sealed class DestinationHealth(string name)
         lock (_gate)
         {
             InFlight--;
-            Hold(now, hold);
+            Hold(now, hold, "the server asked to wait (Retry-After)");
             _failures++;
             if (Mode == DestinationMode.Healthy && _failures < TripAfter) return false;
             // A send under way when the destination tripped or paused says nothing about its probe: it neither moves the
@@ -127,7 +155,7 @@ public sealed class DestinationHealth(string name)
         lock (_gate)
         {
             InFlight--;
-            Hold(now, hold);
+            Hold(now, hold, "the server asked to wait (Retry-After)");
             var paused = Mode != DestinationMode.Paused;
             if (paused)
             {
@@ -142,15 +170,50 @@ public sealed class DestinationHealth(string name)
         }
     }
 
+    /// <summary>
+    /// ntfy answered "too many requests" (42901, or a 429 without ntfy's code): the bucket is emptied and slowed (an unpaced
+    /// destination is held a little instead). Neither a failure towards a trip nor a probe's answer.
+    /// </summary>
+    /// <returns>Whether this slowed the pace further (worth a log line).</returns>
+    /// <param name="sent">When the refused send started (see <see cref="DestinationPace.SlowDown"/>).</param>
+    public bool SlowedDown(DateTimeOffset now, PaceConfig? rate, string reason, TimeSpan retryAfter, DateTimeOffset sent)
+    {
+        lock (_gate)
+        {
+            InFlight--;
+            var before = Pace.TimesSlowed;
+            var unpacedHold = Pace.SlowDown(now, rate, sent);
+            Hold(now, retryAfter > unpacedHold ? retryAfter : unpacedHold, $"ntfy asked it to slow down ({reason})");
+            return Pace.TimesSlowed > before;
+        }
+    }
+
+    /// <summary>ntfy's daily message quota is used up (42908): nothing goes until <paramref name="until"/>, its reset.</summary>
+    /// <returns>Whether this began the hold (worth a log line).</returns>
+    public bool QuotaReached(DateTimeOffset now, DateTimeOffset until, string reason)
+    {
+        lock (_gate)
+        {
+            InFlight--;
+            var began = !(_quota && HoldUntil > now);
+            Hold(now, until - now, $"ntfy's daily message quota is used up ({reason})");
+            _quota = true;
+            return began;
+        }
+    }
+
     /// <summary>A send ended without an answer worth judging (shutdown).</summary>
     public void Abandoned()
     {
         lock (_gate) InFlight--;
     }
 
-    private void Hold(DateTimeOffset now, TimeSpan hold)
+    private void Hold(DateTimeOffset now, TimeSpan hold, string reason)
     {
-        if (hold > TimeSpan.Zero && now + hold > HoldUntil) HoldUntil = now + hold;
+        if (hold <= TimeSpan.Zero || now + hold <= HoldUntil) return;
+        HoldUntil = now + hold;
+        HoldReason = reason;
+        _quota = false;
     }
 
     /// <summary>Probes follow the destination's own schedule, from its second wait on, within [min, <see cref="MaxProbeInterval"/>].</summary>

@@ -8,9 +8,6 @@ public static class RetrySchedule
     /// <summary>A server's <c>Retry-After</c> is honoured up to this; beyond it the schedule decides.</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromHours(1);
 
-    /// <summary>After a 429 (ntfy sends no <c>Retry-After</c>), the destination is left alone at least this long.</summary>
-    public static readonly TimeSpan RateLimitHold = TimeSpan.FromMinutes(1);
-
     /// <summary>
     /// When attempt <paramref name="attemptsUsed"/> + 1 is due, <paramref name="attemptsUsed"/> having failed just now;
     /// null when the schedule is used up.
@@ -33,10 +30,10 @@ public static class RetrySchedule
     public static TimeSpan Jittered(TimeSpan wait, double jitter, double random) =>
         TimeSpan.FromTicks((long)(wait.Ticks * (1 + jitter * (2 * random - 1))));
 
-    /// <summary>How long a destination is left alone after it answered 429 or sent <c>Retry-After</c>.</summary>
-    public static TimeSpan Hold(int? httpStatus, TimeSpan? retryAfter)
-    {
-        var asked = retryAfter is { } r ? (r < MaxRetryAfter ? r : MaxRetryAfter) : TimeSpan.Zero;
-        return httpStatus == 429 && asked < RateLimitHold ? RateLimitHold : asked;
-    }
+    /// <summary>
+    /// How long a destination is left alone because the server sent <c>Retry-After</c> (bounded). A 429 without one (ntfy
+    /// sends none) is not held here: the destination's pace slows instead (<see cref="DestinationPace"/>).
+    /// </summary>
+    public static TimeSpan Hold(TimeSpan? retryAfter) =>
+        retryAfter is { } r ? (r < MaxRetryAfter ? r : MaxRetryAfter) : TimeSpan.Zero;
 }

@@ -29,6 +29,8 @@ public sealed class BridgeMetrics
     private readonly Counter _deliveries;
     private readonly Counter _deadLetters;
     private readonly Histogram _commit;
+    private readonly Counter _rateLimits;
+    private readonly Counter _fallbackMoves;
 
     public BridgeMetrics()
     {
@@ -47,6 +49,10 @@ public sealed class BridgeMetrics
             "destination", "outcome");
         _deadLetters = factory.CreateCounter("bridge_dead_letters_total",
             "Messages that died, by destination and cause (mapping, rejected, retries_exhausted, expired).", "destination", "cause");
+        _rateLimits = factory.CreateCounter("bridge_rate_limited_total",
+            "429 answers, by destination and ntfy's code (42901 too many requests, 42908 daily quota, 42909 auth lock-out, none).", "destination", "code");
+        _fallbackMoves = factory.CreateCounter("bridge_fallback_moves_total",
+            "Waiting messages moved to a destination's fallback while ntfy's daily quota held it, by destination and fallback.", "destination", "fallback");
         _commit = factory.CreateHistogram("bridge_store_commit_duration_seconds", "Time one store transaction (a group of writes) took to commit.",
             new HistogramConfiguration { Buckets = LatencyBuckets });
     }
@@ -55,7 +61,7 @@ public sealed class BridgeMetrics
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
 
     /// <summary>Reads queue depth, group look-ups and destination states at each scrape (the worker and the store exist only once the host is built).</summary>
-    public void WatchQueue(IAdminStore store, IGroupWaits waits, GroupResolver groups, DeliveryWorker worker, LiveRuntime live)
+    public void WatchQueue(IAdminStore store, IGroupWaits waits, GroupResolver groups, DeliveryWorker worker, LiveRuntime live, TimeProvider time)
     {
         var factory = Metrics.WithCustomRegistry(Registry);
         var messages = factory.CreateGauge("bridge_messages", "Messages in the store, by destination and state (pending: not tried yet; retrying: pending after a failed attempt; delivered; dead).",
@@ -63,6 +69,10 @@ public sealed class BridgeMetrics
         var unprocessed = factory.CreateGauge("bridge_unprocessed_events", "Events committed whose mappings have not run yet.");
         var destinations = factory.CreateGauge("bridge_destination_state", "1 for each destination's current state (healthy, tripped, paused), 0 for the others.",
             "destination", "state");
+        var pacing = factory.CreateGauge("bridge_destination_pacing",
+            "1 for each destination's pacing state (open; paced: messages wait for its token bucket; holding: a Retry-After, a 42901 while unpaced, or ntfy's daily quota), 0 for the others.",
+            "destination", "state");
+        var tokens = factory.CreateGauge("bridge_destination_tokens", "Sends a paced destination's token bucket allows now (destinations with rate: none are not listed).", "destination");
         var waitingForGroups = factory.CreateGauge("bridge_events_waiting_for_groups", "Events whose rules wait for their user's groups from Authentik's API, by source.", "source");
         var lookups = factory.CreateGauge("bridge_group_lookup_state",
             "1 for the state of each source's group look-up in Authentik's API at its last call (answering, unreachable, refused), 0 for the others.", "source", "state");
@@ -98,6 +108,13 @@ public sealed class BridgeMetrics
                 var state = health.TryGetValue(name, out var h) ? DestinationView.HealthName(h.Mode) : "healthy";
                 foreach (var candidate in (ReadOnlySpan<string>)["healthy", "tripped", "paused"])
                     destinations.WithLabels(name, candidate).Set(candidate == state ? 1 : 0);
+                var now = time.GetUtcNow();
+                var paceState = h?.PacingName(now) ?? DestinationHealth.Open;
+                foreach (var candidate in (ReadOnlySpan<string>)[DestinationHealth.Open, DestinationHealth.PacedName, DestinationHealth.Holding])
+                    pacing.WithLabels(name, candidate).Set(candidate == paceState ? 1 : 0);
+                var destination = live.Current.Config.Destinations[name];
+                if (destination.Pace is not null)
+                    tokens.WithLabels(name).Set(h?.Pace.Describe(now, destination.Pace)?.Tokens ?? destination.Pace.Burst);
             }
         });
     }
@@ -126,6 +143,12 @@ public sealed class BridgeMetrics
         if (next == MessageStatus.Delivered) _deliveries.WithLabels(destination, "delivered").Inc();
         else if (next == MessageStatus.Dead) Died(destination, outcome == "rejected" ? "rejected" : "retries_exhausted");
     }
+
+    /// <summary>A 429, by ntfy's code.</summary>
+    public void RateLimited(string destination, int? code) =>
+        _rateLimits.WithLabels(destination, code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none").Inc();
+
+    public void MovedToFallback(string destination, string fallback, int count) => _fallbackMoves.WithLabels(destination, fallback).Inc(count);
 
     /// <summary>Messages the max-age sweep ended.</summary>
     public void Expired(string destination, int count)

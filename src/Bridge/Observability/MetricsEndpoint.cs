@@ -10,7 +10,7 @@ public static class MetricsEndpoint
         var services = app.ServiceProvider;
         metrics.WatchQueue(services.GetRequiredService<Storage.IAdminStore>(), services.GetRequiredService<Storage.IGroupWaits>(),
             services.GetRequiredService<Authentik.GroupResolver>(), services.GetRequiredService<Delivery.DeliveryWorker>(),
-            services.GetRequiredService<Configuration.LiveRuntime>());
+            services.GetRequiredService<Configuration.LiveRuntime>(), services.GetRequiredService<TimeProvider>());
         return MetricServerMiddlewareExtensions.MapMetrics(app, "/metrics", metrics.Registry).ExcludeFromDescription();
     }
 }

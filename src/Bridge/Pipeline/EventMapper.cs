@@ -26,8 +26,12 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
     /// <summary>Mapping runs the sandbox allows at once (<c>mapping_limits.max_concurrency</c>).</summary>
     public int MaxConcurrency => maker.MaxConcurrency;
 
-    /// <summary>ntfy's "high" (4) and "max" (5): what a phone rings loudly for goes in the urgent lane.</summary>
-    public const int UrgentPriority = 4;
+    /// <summary>ntfy's "max" (5), or a rule marked urgent: the top lane; "high" (4) the one below; the rest the normal one.</summary>
+    public static MessageLane LaneOf(Configuration.RuleConfig rule, int? priority)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return rule.Urgent || priority == 5 ? MessageLane.Urgent : priority == 4 ? MessageLane.High : MessageLane.Normal;
+    }
 
     public MappedRule Map(PendingEvent pending, string ruleName, DateTimeOffset now)
     {
@@ -103,7 +107,7 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
         {
             messages.Add(new NewMessage(rule.Name, indexBase + ready.Index, destinationName, ready.Message.Topic, ready.Body, MessageStatus.Pending, null, firstAttempt, ready.Message.SequenceId)
             {
-                Lane = rule.Config.Urgent || ready.Message.Priority >= UrgentPriority ? MessageLane.Urgent : MessageLane.Normal,
+                Lane = LaneOf(rule.Config, ready.Message.Priority),
             });
         }
         for (var j = 0; j < made.Errors.Count; j++)

@@ -15,7 +15,7 @@ public interface IOutbox
 {
     /// <summary>
     /// Leases up to <paramref name="limit"/> pending messages for <paramref name="destination"/> whose next attempt is due:
-    /// those of the <see cref="MessageLane.Urgent"/> lane first, then the rest, each oldest first. A message is never claimed while an older pending message shares its <c>sequence_id</c> (an update
+    /// the highest <see cref="MessageLane"/> first, each lane oldest first. A message is never claimed while an older pending message shares its <c>sequence_id</c> (an update
     /// must not overtake what it updates) or, with <see cref="ClaimOrder.StrictPerTopic"/>, its topic.
     /// </summary>
     /// <param name="lease">How long the lease holds when nothing settles it (an engine that persists leases frees a crashed holder's after it).</param>
@@ -33,6 +33,14 @@ public interface IOutbox
 
     /// <summary>Marks dead, with <paramref name="reason"/>, the unleased pending messages to <paramref name="destination"/> made before <paramref name="createdBefore"/>.</summary>
     Task<int> ExpireAsync(string destination, DateTimeOffset createdBefore, DateTimeOffset now, string reason, CancellationToken ct);
+
+    /// <summary>
+    /// Hands the unleased pending messages of <paramref name="from"/> to <paramref name="to"/> (a fallback destination),
+    /// keeping their ids, lanes and schedules, so their order and <c>sequence_id</c> hold-backs carry over.
+    /// </summary>
+    /// <param name="note">Recorded as each moved message's last error, saying why it moved.</param>
+    /// <returns>How many moved.</returns>
+    Task<int> MoveAsync(string from, string to, DateTimeOffset now, string note, CancellationToken ct);
 
     /// <summary>The destinations that have pending messages (to find those the configuration no longer has).</summary>
     Task<IReadOnlyList<string>> GetDestinationsWithPendingAsync(CancellationToken ct);

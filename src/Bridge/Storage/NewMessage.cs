@@ -17,6 +17,6 @@ public sealed record NewMessage(
     DateTimeOffset FirstAttemptAt,
     string? SequenceId = null)
 {
-    /// <summary>The queue it waits in (schema 7): urgent messages are claimed before the destination's normal ones.</summary>
+    /// <summary>The queue it waits in (schema 7): a higher lane's messages are claimed before the destination's lower ones.</summary>
     public MessageLane Lane { get; init; }
 }

@@ -157,16 +157,17 @@ internal static class SqliteMigrations
         DROP TABLE attempts;
         ALTER TABLE attempts_new RENAME TO attempts;
         """,
-        // 7: priority lanes. A message at ntfy priority 4-5, or made by a rule marked urgent, waits in lane 1 and is claimed
-        // before its destination's lane-0 messages, so it never queues behind a flood. Its partial index holds only the
-        // pending urgent ones (usually none), so a claim's look at that lane costs one probe of an empty index and a normal
-        // message's insert and settlement write no page of it. Pending messages already at priority 4-5 move to lane 1
+        // 7: priority lanes. A message waits in lane 2 (ntfy priority 5, or made by a rule marked urgent), 1 (priority 4) or 0
+        // (the rest), and is claimed before its destination's messages of lower lanes, so an urgent one never queues behind
+        // a flood of lesser ones. The partial index holds only pending messages of lanes 1 and 2 (usually none), highest
+        // lane first, so a claim's look at them walks it in claim order and costs one probe when it is empty, and a
+        // lane-0 message's insert and settlement write no page of it. Pending messages at priority 4-5 move to their lane
         // (a rule's urgent flag is configuration, which a migration cannot see).
         """
         ALTER TABLE messages ADD COLUMN lane INTEGER NOT NULL DEFAULT 0;
-        UPDATE messages SET lane = 1
-            WHERE status = 0 AND body IS NOT NULL AND json_valid(CAST(body AS TEXT)) AND json_extract(CAST(body AS TEXT), '$.priority') >= 4;
-        CREATE INDEX messages_urgent_order ON messages (destination, id) WHERE status = 0 AND lane = 1;
+        UPDATE messages SET lane = json_extract(CAST(body AS TEXT), '$.priority') - 3
+            WHERE status = 0 AND body IS NOT NULL AND json_valid(CAST(body AS TEXT)) AND json_extract(CAST(body AS TEXT), '$.priority') IN (4, 5);
+        CREATE INDEX messages_lane_order ON messages (destination, lane DESC, id) WHERE status = 0 AND lane > 0;
         """,
         // 8: incidents and silences. An open incident of a grouped rule is its state as JSON (Incidents.IncidentState),
         // written with the commit of the event that changed it and replaced only by a newer version (runs commit out of

@@ -5,7 +5,7 @@ namespace Bridge.Storage;
 
 /// <summary>
 /// The outbox on SQLite. A claim walks the pending messages in id order (the index says so: the planner would otherwise
-/// sort every due message before taking the first few), the urgent lane's before the rest. Claims read on the writer's
+/// sort every due message before taking the first few), the higher lanes' before the rest. Claims read on the writer's
 /// thread, in its transaction order, so a claim never sees a message as pending whose settlement is already committed; the lease itself is only in memory (<see cref="SqliteLeases"/>).
 /// </summary>
 internal sealed class SqliteOutbox(SqliteStore store, SqliteLeases leases) : IOutbox
@@ -15,7 +15,7 @@ internal sealed class SqliteOutbox(SqliteStore store, SqliteLeases leases) : IOu
         {
             var taken = new List<OutboxLease>(limit);
             var leased = leases.HeldJson(destination);
-            // The urgent lane first (schema 7), then the rest with what is left: an urgent message never waits behind a flood.
+            // The higher lanes first (schema 7), then the rest with what is left: an urgent message never waits behind a flood.
             ClaimLane(c, tx, order == ClaimOrder.StrictPerTopic ? ClaimUrgentStrictSql : ClaimUrgentSql, destination, now, limit, leased, taken);
             if (taken.Count == limit) return taken;
             // The second pass skips what the first just claimed.
@@ -50,12 +50,21 @@ internal sealed class SqliteOutbox(SqliteStore store, SqliteLeases leases) : IOu
     private static readonly string ClaimSql = Claim(ClaimOrder.BySequence, urgent: false), ClaimStrictSql = Claim(ClaimOrder.StrictPerTopic, urgent: false),
         ClaimUrgentSql = Claim(ClaimOrder.BySequence, urgent: true), ClaimUrgentStrictSql = Claim(ClaimOrder.StrictPerTopic, urgent: true);
 
-    /// <summary>The due messages of one lane, or of all (the urgent lane's leftovers included), walked in id order along its index.</summary>
-    private static string Claim(ClaimOrder order, bool urgent) => $"""
-        SELECT {MessageColumns} FROM messages m INDEXED BY {(urgent ? "messages_urgent_order" : "messages_pending_order")} JOIN events e ON e.seq = m.event_seq
-        WHERE m.status = 0 {(urgent ? "AND m.lane = 1 " : "")}AND m.destination = $d AND m.next_attempt_at <= $now AND {Claimable(order)}
-        ORDER BY m.id LIMIT $n
-        """;
+    /// <summary>
+    /// The due messages of the lanes above normal (highest lane first, then id), or of all lanes (those left over included)
+    /// in id order: each walks its index in the order it returns, so no due message is sorted.
+    /// </summary>
+    private static string Claim(ClaimOrder order, bool urgent) => urgent
+        ? $"""
+            SELECT {MessageColumns} FROM messages m INDEXED BY messages_lane_order JOIN events e ON e.seq = m.event_seq
+            WHERE m.status = 0 AND m.lane > 0 AND m.destination = $d AND m.next_attempt_at <= $now AND {Claimable(order)}
+            ORDER BY m.lane DESC, m.id LIMIT $n
+            """
+        : $"""
+            SELECT {MessageColumns} FROM messages m INDEXED BY messages_pending_order JOIN events e ON e.seq = m.event_seq
+            WHERE m.status = 0 AND m.destination = $d AND m.next_attempt_at <= $now AND {Claimable(order)}
+            ORDER BY m.id LIMIT $n
+            """;
 
     /// <summary>Not leased, and no older pending message holds it back (a leased one, under way, holds back too).</summary>
     private static string Claimable(ClaimOrder order) => $"""
@@ -150,6 +159,22 @@ internal sealed class SqliteOutbox(SqliteStore store, SqliteLeases leases) : IOu
             expire.Parameters.AddWithValue("$before", createdBefore.ToUnixTimeMilliseconds());
             expire.Parameters.AddWithValue("$leased", leases.HeldJson(destination));
             return expire.ExecuteNonQuery();
+        });
+
+    public Task<int> MoveAsync(string from, string to, DateTimeOffset now, string note, CancellationToken ct) =>
+        store.WriteAsync((c, tx) =>
+        {
+            // A leased message is under way: its answer decides, and it moves with a later call if it must.
+            using var move = Command(c, tx, """
+                UPDATE messages SET destination = $to, last_error = $note, updated_at = $now
+                WHERE status = 0 AND destination = $from AND id NOT IN (SELECT value FROM json_each($leased))
+                """);
+            move.Parameters.AddWithValue("$to", to);
+            move.Parameters.AddWithValue("$note", note);
+            move.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            move.Parameters.AddWithValue("$from", from);
+            move.Parameters.AddWithValue("$leased", leases.HeldJson(from));
+            return move.ExecuteNonQuery();
         });
 
     public Task<IReadOnlyList<string>> GetDestinationsWithPendingAsync(CancellationToken ct) =>

@@ -22,6 +22,6 @@ public sealed record StoredMessage(
     string? DeadReason,
     string DedupeKey)
 {
-    /// <summary>The queue it waits in: urgent messages are claimed first.</summary>
+    /// <summary>The queue it waits in: a higher lane's messages are claimed first.</summary>
     public MessageLane Lane { get; init; }
 }

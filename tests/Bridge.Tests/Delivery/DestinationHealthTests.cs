@@ -91,15 +91,57 @@ public sealed class DestinationHealthTests
     }
 
     [Fact]
-    public void A429HoldsTheDestinationEvenWhenHealthy()
+    public void A42901EmptiesAPacedDestinationsBucketWithoutHoldingOrTrippingIt()
     {
         var health = new DestinationHealth("ntfy");
-        health.Started();
-        health.Failed(_time.GetUtcNow(), Ntfy.Retry, "HTTP 429", RetrySchedule.Hold(429, null), probe: false);
+        var now = _time.GetUtcNow();
+        for (var i = 0; i < DestinationHealth.TripAfter + 1; i++)
+        {
+            health.Started();
+            health.SlowedDown(now, Ntfy.Rate, "HTTP 429, code 42901", TimeSpan.Zero, sent: now - TimeSpan.FromSeconds(1));
+        }
 
-        Assert.Equal((0, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), health.Allowance(_time.GetUtcNow(), Ntfy, 4));
-        _time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(4, health.Allowance(_time.GetUtcNow(), Ntfy, 4).Slots);
+        Assert.Equal(DestinationMode.Healthy, health.Mode);
+        Assert.Equal((4, null), health.Allowance(now, Ntfy, 4));
+        Assert.Equal(0, health.Pace.Available(now, Ntfy.Rate).Tokens);
+        Assert.Equal(DestinationHealth.Open, health.PacingName(now));
+    }
+
+    [Fact]
+    public void A42901HoldsAnUnpacedDestinationBrieflyDoublingPerAnswerInARow()
+    {
+        var health = new DestinationHealth("ntfy");
+        var now = _time.GetUtcNow();
+        var holds = new List<TimeSpan>();
+        for (var i = 0; i < 6; i++)
+        {
+            // Each send started after the hold before it ended.
+            now += TimeSpan.FromMinutes(1);
+            health.Started();
+            health.SlowedDown(now, null, "HTTP 429, code 42901", TimeSpan.Zero, sent: now);
+            holds.Add(health.HoldUntil - now);
+        }
+
+        Assert.Equal([5, 10, 20, 40, 60, 60], holds.Select(h => h.TotalSeconds));
+        Assert.Equal(DestinationHealth.Holding, health.PacingName(now));
+        Assert.StartsWith("ntfy asked it to slow down", health.HoldReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheDailyQuotaHoldsTheDestinationUntilItsResetAndSaysSo()
+    {
+        var health = new DestinationHealth("ntfy");
+        var now = _time.GetUtcNow();
+        var reset = NtfyQuota.HoldUntil(now);
+        health.Started();
+
+        Assert.True(health.QuotaReached(now, reset, "HTTP 429, code 42908: limit reached: daily message quota reached"));
+
+        Assert.Equal((0, reset), health.Allowance(now, Ntfy, 4));
+        Assert.True(health.QuotaHeld(now));
+        Assert.Contains("daily message quota", health.HoldReason, StringComparison.Ordinal);
+        Assert.False(health.QuotaHeld(reset));
+        Assert.Equal(4, health.Allowance(reset, Ntfy, 4).Slots);
     }
 
     private DestinationHealth Tripped()

@@ -53,17 +53,16 @@ public sealed class RetryScheduleTests
         Assert.Equal(Now + TimeSpan.FromSeconds(30), RetrySchedule.Next(RetryConfig.Default, 2, Now, TimeSpan.FromSeconds(1), 0.5));
     }
 
+    // Changed contract: a 429 held the destination at least a minute; now its pace slows instead (DestinationPace).
     [Theory]
-    [InlineData(429, null, 60)]
-    [InlineData(429, 10, 60)]
-    [InlineData(429, 300, 300)]
-    [InlineData(503, 120, 120)]
-    [InlineData(503, null, 0)]
-    [InlineData(503, 86_400, 3_600)]
-    public void ADestinationRestsAtLeastAMinuteAfter429AndAsLongAsRetryAfterAsksWithinAnHour(int status, int? retryAfterSeconds, int holdSeconds)
+    [InlineData(null, 0)]
+    [InlineData(10, 10)]
+    [InlineData(120, 120)]
+    [InlineData(86_400, 3_600)]
+    public void ADestinationRestsAsLongAsRetryAfterAsksWithinAnHour(int? retryAfterSeconds, int holdSeconds)
     {
         var retryAfter = retryAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : (TimeSpan?)null;
 
-        Assert.Equal(TimeSpan.FromSeconds(holdSeconds), RetrySchedule.Hold(status, retryAfter));
+        Assert.Equal(TimeSpan.FromSeconds(holdSeconds), RetrySchedule.Hold(retryAfter));
     }
 }

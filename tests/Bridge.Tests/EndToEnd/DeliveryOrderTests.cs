@@ -172,5 +172,6 @@ public sealed class DeliveryOrderTests
         public Task<int> ExpireAsync(string destination, DateTimeOffset createdBefore, DateTimeOffset now, string reason, CancellationToken ct) =>
             inner.ExpireAsync(destination, createdBefore, now, reason, ct);
         public Task<IReadOnlyList<string>> GetDestinationsWithPendingAsync(CancellationToken ct) => inner.GetDestinationsWithPendingAsync(ct);
+        public Task<int> MoveAsync(string from, string to, DateTimeOffset now, string note, CancellationToken ct) => inner.MoveAsync(from, to, now, note, ct);
     }
 }

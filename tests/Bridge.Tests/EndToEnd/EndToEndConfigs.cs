@@ -7,7 +7,10 @@ internal static class EndToEndConfigs
     /// loaded machine may need far more than the default 1 s for its first runs (a timed-out run makes no message).</summary>
     public const string RoomyMappingLimits = "mapping_limits: { timeout: 30s }";
 
-    /// <summary>Admin logins to gauth via the shipped admin-login.js; failed logins via the built-in default mapping.</summary>
+    /// <summary>
+    /// Admin logins to gauth via the shipped admin-login.js; failed logins via the built-in default mapping. Unpaced
+    /// (<c>rate: none</c>): the fake ntfy limits nothing unless a test turns its limits on, and tests send hundreds.
+    /// </summary>
     public const string AdminLogin = $$"""
         {{RoomyMappingLimits}}
         destinations:
@@ -15,6 +18,7 @@ internal static class EndToEndConfigs
             url: ${NTFY_URL:-}
             token: ${NTFY_TOKEN:-}
             timeout: 2s
+            rate: none
             retry: { schedule: [0s, 10ms, 50ms, 50ms] }
         sources:
           authentik:

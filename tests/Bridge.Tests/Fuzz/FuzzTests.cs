@@ -30,6 +30,7 @@ public sealed class FuzzTests
             url: ${NTFY_URL:-}
             token: ${NTFY_TOKEN:-}
             timeout: 5s
+            rate: none
             retry: { schedule: [0s, 10ms, 10ms] }
         sources:
           authentik:

@@ -4,21 +4,22 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bridge.Tests.Storage;
 
-/// <summary>The urgent lane (schema 7): claimed before a destination's waiting normal messages, within the outbox's ordering rules.</summary>
+/// <summary>The lanes (schema 7): a higher lane is claimed before a destination's waiting lower ones, within the outbox's ordering rules.</summary>
 public sealed class PriorityLaneTests
 {
     [Fact]
-    public async Task AnUrgentMessageIsClaimedBeforeEveryOlderWaitingNormalOne()
+    public async Task AnUrgentMessageIsClaimedBeforeEveryOlderWaitingHighOrNormalOne()
     {
         await using var kit = await StoreTestKit.OpenAsync();
-        await AddAsync(kit, ("flood", "f1", MessageLane.Normal), ("flood", "f2", MessageLane.Normal), ("flood", "f3", MessageLane.Normal), ("admin", "a1", MessageLane.Urgent));
+        await AddAsync(kit, ("flood", "f1", MessageLane.High), ("quiet", "n1", MessageLane.Normal), ("flood", "f2", MessageLane.High),
+            ("flood", "f3", MessageLane.High), ("admin", "a1", MessageLane.Urgent));
 
         var first = await ClaimAsync(kit, ClaimOrder.BySequence, 2);
         var rest = await ClaimAsync(kit, ClaimOrder.BySequence, 10);
 
         Assert.Equal(["a1", "f1"], first.Select(Sequence));
-        Assert.Equal(MessageLane.Urgent, first[0].Message.Lane);
-        Assert.Equal(["f2", "f3"], rest.Select(Sequence));
+        Assert.Equal([MessageLane.Urgent, MessageLane.High], first.Select(l => l.Message.Lane));
+        Assert.Equal(["f2", "f3", "n1"], rest.Select(Sequence));
     }
 
     [Fact]
@@ -45,7 +46,7 @@ public sealed class PriorityLaneTests
     }
 
     [Fact]
-    public async Task AVersion6FileMovesItsPendingHighPriorityMessagesToTheUrgentLane()
+    public async Task AVersion6FileMovesItsPendingPriority4And5MessagesToTheirLanes()
     {
         using var directory = new TempDirectory();
         var path = Path.Combine(directory.Path, "bridge.db");
@@ -57,18 +58,19 @@ public sealed class PriorityLaneTests
                 VALUES (1, 'r', 0, 'ntfy', 't', CAST('{"topic":"t","priority":3}' AS BLOB), 0, 0, 0, 0, 0, 's0'),
                        (1, 'r', 1, 'ntfy', 't', CAST('{"topic":"t","priority":5}' AS BLOB), 0, 0, 0, 0, 0, 's1'),
                        (1, 'r', 2, 'ntfy', 't', CAST('{"topic":"t","priority":4}' AS BLOB), 1, 1, 0, 0, 0, 's2'),
-                       (1, 'r', 3, 'ntfy', 't', NULL, 2, 0, 0, 0, 0, NULL);
+                       (1, 'r', 3, 'ntfy', 't', NULL, 2, 0, 0, 0, 0, NULL),
+                       (1, 'r', 4, 'ntfy', 't', CAST('{"topic":"t","priority":4}' AS BLOB), 0, 0, 0, 0, 0, 's4');
             """);
 
         await using var store = SqliteStore.Open(path, TimeProvider.System, NullLogger<SqliteStore>.Instance);
 
-        Assert.Equal("2:1", SqliteFile.Scalar(path, "SELECT group_concat(id || ':' || lane) FROM messages WHERE lane = 1"));
+        Assert.Equal("1:0,2:2,3:0,4:0,5:1", SqliteFile.Scalar(path, "SELECT group_concat(id || ':' || lane) FROM (SELECT id, lane FROM messages ORDER BY id)"));
         var claimed = await store.Outbox.ClaimAsync("ntfy", ClaimOrder.BySequence, DateTimeOffset.UtcNow, 10, TimeSpan.FromMinutes(1), CancellationToken.None);
-        Assert.Equal([2L, 1L], claimed.Select(l => l.Message.Id));
+        Assert.Equal([2L, 5L, 1L], claimed.Select(l => l.Message.Id));
     }
 
     [Fact]
-    public async Task TheUrgentLanesIndexHoldsOnlyPendingUrgentMessages()
+    public async Task TheLanesIndexHoldsOnlyPendingMessagesAboveNormal()
     {
         await using var kit = await StoreTestKit.OpenAsync();
         await AddAsync(kit, ("t", "n", MessageLane.Normal), ("t", "u", MessageLane.Urgent));
@@ -77,7 +79,7 @@ public sealed class PriorityLaneTests
         await kit.Store.Outbox.SettleAsync([new Settlement(urgent, new AttemptRecord(urgent.Message.Id, now, "delivered", 200, null, "ok", TimeSpan.Zero),
             new MessageUpdate(MessageStatus.Delivered, 1, now, null, null))], CancellationToken.None);
 
-        Assert.Equal(0L, SqliteFile.Scalar(kit.Path, "SELECT COUNT(*) FROM messages INDEXED BY messages_urgent_order WHERE status = 0 AND lane = 1"));
+        Assert.Equal(0L, SqliteFile.Scalar(kit.Path, "SELECT COUNT(*) FROM messages INDEXED BY messages_lane_order WHERE status = 0 AND lane > 0"));
         Assert.Equal(2L, SqliteFile.Count(kit.Path, "messages"));
     }
 

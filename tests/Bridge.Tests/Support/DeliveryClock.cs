@@ -9,9 +9,10 @@ namespace Bridge.Tests.Support;
 /// </summary>
 public static class DeliveryClock
 {
-    public static async Task RunUntilAsync(BridgeTestHost bridge, FakeTimeProvider time, Task done)
+    /// <param name="steps">At most this many idle lines are waited for (a paced storm needs a few per send).</param>
+    public static async Task RunUntilAsync(BridgeTestHost bridge, FakeTimeProvider time, Task done, int steps = 1_000)
     {
-        for (var i = 0; i < 1_000 && !done.IsCompleted; i++)
+        for (var i = 0; i < steps && !done.IsCompleted; i++)
         {
             // Watch for the next idle line first, then look at the latest one: a line logged in between is seen by both.
             var next = bridge.Logs.WaitForNextAsync(IsIdle);
@@ -26,7 +27,7 @@ public static class DeliveryClock
     public static async Task QuietAsync(BridgeTestHost bridge)
     {
         var next = bridge.Logs.WaitForNextAsync(e => IsIdle(e) && InFlight(e) == 0);
-        if (bridge.Logs.Events.LastOrDefault(IsIdle) is { } latest && InFlight(latest) == 0) return;
+        if (bridge.Logs.Last(IsIdle) is { } latest && InFlight(latest) == 0) return;
         await next;
     }
 
@@ -64,7 +65,7 @@ public static class DeliveryClock
     private static bool IsIdle(LogEvent e) => e.MessageTemplate.Text.StartsWith("Delivery idle until", StringComparison.Ordinal);
 
     private static (DateTimeOffset WakeAt, int InFlight)? LatestIdle(BridgeTestHost bridge) =>
-        bridge.Logs.Events.LastOrDefault(IsIdle) is { } e
+        bridge.Logs.Last(IsIdle) is { } e
             ? ((DateTimeOffset)((ScalarValue)e.Properties["WakeAt"]).Value!, (int)((ScalarValue)e.Properties["InFlight"]).Value!)
             : null;
 }

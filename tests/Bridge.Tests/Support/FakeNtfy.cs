@@ -30,7 +30,8 @@ public sealed record PublishedMessage(JsonElement Json, string? Authorization, s
 /// <summary>
 /// A stand-in for ntfy on 127.0.0.1 that checks what real ntfy checks (shared/docs/ntfy.md): JSON at the root,
 /// the exact "Bearer" header, body size, field types, topic pattern, priority range, at most 3 actions, and answers
-/// with ntfy's error JSON. Tests script failures by queueing responses to give before behaving normally.
+/// with ntfy's error JSON. Tests script failures by queueing responses to give before behaving normally, and may turn
+/// on ntfy's rate limits (<see cref="EnforceLimits"/>).
 /// </summary>
 public sealed partial class FakeNtfy : IAsyncDisposable
 {
@@ -192,6 +193,12 @@ public sealed partial class FakeNtfy : IAsyncDisposable
             return;
         }
         var authorization = http.Request.Headers.Authorization.ToString();
+        var client = http.Connection.RemoteIpAddress;
+        if (Limit(client, authorization.Length > 0) is { } limited)
+        {
+            await Error(http, 429, limited.Code, limited.Error);
+            return;
+        }
         if (Token is not null)
         {
             if (authorization.Length == 0)
@@ -202,6 +209,7 @@ public sealed partial class FakeNtfy : IAsyncDisposable
             // ntfy compares the "Bearer" prefix case-sensitively.
             if (authorization != "Bearer " + Token)
             {
+                AuthFailed(client);
                 await Error(http, 401, 40101, "unauthorized");
                 return;
             }
@@ -234,6 +242,12 @@ public sealed partial class FakeNtfy : IAsyncDisposable
         if (Validate(json) is { } invalid)
         {
             await Error(http, 400, invalid.Code, invalid.Error);
+            return;
+        }
+        if (!QuotaAllows(client))
+        {
+            QuotaRefused();
+            await Error(http, 429, 42908, "limit reached: daily message quota reached");
             return;
         }
         var published = new PublishedMessage(json, authorization, path) { Body = body, Connection = http.Connection.Id };

@@ -31,13 +31,27 @@ public sealed class TestLogSink : ILogEventSink
     }
 
     /// <summary>Resolves with the first event (already logged or still to come) that satisfies <paramref name="predicate"/>.</summary>
-    public async Task<LogEvent> WaitForAsync(Func<LogEvent, bool> predicate, TimeSpan? within = null)
+    public Task<LogEvent> WaitForAsync(Func<LogEvent, bool> predicate, TimeSpan? within = null) => WaitFromAsync(0, predicate, within);
+
+    /// <summary>The latest event that satisfies <paramref name="predicate"/>, without copying the log (a clock loop asks often).</summary>
+    public LogEvent? Last(Func<LogEvent, bool> predicate)
+    {
+        lock (_gate)
+        {
+            for (var i = _events.Count - 1; i >= 0; i--)
+                if (predicate(_events[i])) return _events[i];
+        }
+        return null;
+    }
+
+    /// <summary>The first event from position <paramref name="from"/> on (already logged or still to come) that satisfies <paramref name="predicate"/>.</summary>
+    private async Task<LogEvent> WaitFromAsync(int from, Func<LogEvent, bool> predicate, TimeSpan? within)
     {
         var done = new TaskCompletionSource<LogEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            var existing = _events.FirstOrDefault(predicate);
-            if (existing is not null) return existing;
+            for (var i = from; i < _events.Count; i++)
+                if (predicate(_events[i])) return _events[i];
             _waiters.Add((predicate, done));
         }
         try
@@ -60,9 +74,9 @@ public sealed class TestLogSink : ILogEventSink
     /// <summary>Resolves with the next event satisfying <paramref name="predicate"/> that is logged after this call.</summary>
     public Task<LogEvent> WaitForNextAsync(Func<LogEvent, bool> predicate, TimeSpan? within = null)
     {
-        HashSet<LogEvent> earlier;
-        lock (_gate) earlier = [.. _events];
-        return WaitForAsync(e => !earlier.Contains(e) && predicate(e), within);
+        int from;
+        lock (_gate) from = _events.Count;
+        return WaitFromAsync(from, predicate, within);
     }
 
     public Task<LogEvent> WaitForMessageAsync(string containing, TimeSpan? within = null) =>
