@@ -17,6 +17,8 @@ public sealed class StormTests
         await using var ntfy = await FakeNtfy.StartAsync();
         using var directory = new TempDirectory();
         var before = new FakeTimeProvider(Start);
+        // ntfy's own limits (a burst of 60, then one per 5 s): one card and two updates stay far inside them.
+        ntfy.EnforceLimits(before);
         await using (var bridge = await BridgeTestHost.StartAsync(IncidentCardTests.Config, ntfy, options: new TestHostOptions(Directory: directory, Time: before)))
         {
             await StormAsync(bridge, before, 1, 250);
@@ -41,6 +43,8 @@ public sealed class StormTests
         await DeliveryClock.QuietAsync(restarted);
 
         Assert.Equal(3, ntfy.Published.Count);
+        Assert.Equal(3, ntfy.Requests);
+        Assert.Empty(ntfy.RateLimited);
         Assert.All(cards, c => Assert.Equal(opening.Text("sequence_id"), c.Text("sequence_id")));
         Assert.Matches(@"^500 failed logins in \d+ s from 3 addresses\nLatest:", cards[1].Text("message"));
         Assert.Equal("Over: Failed login: alice.admin (500×)", cards[2].Text("title"));
