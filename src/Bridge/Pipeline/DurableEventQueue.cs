@@ -62,7 +62,8 @@ public sealed class DurableEventQueue(IEventLog store, LiveRuntime live, TimePro
         _arrived.Set();
     }
 
-    public Task WaitAsync(CancellationToken ct) => _arrived.WaitAsync(ct);
+    public Task WaitAsync(CancellationToken ct) =>
+        store.LookAgainEvery is { } every ? _arrived.WaitAsync(time.GetUtcNow() + every, time, ct) : _arrived.WaitAsync(ct);
 
     public async Task<IReadOnlyList<PendingEvent>> ReadAsync(int max, CancellationToken ct)
     {

@@ -8,6 +8,13 @@ namespace Bridge.Storage;
 /// <see cref="StoreUnavailableException"/> and leaves nothing behind.</remarks>
 public interface IEventLog
 {
+    /// <summary>
+    /// How often the reader must look for unprocessed events although this process accepted none: an engine shared by
+    /// several bridges hands back, when its read lease lapses, what a dead instance had read and not mapped, and nothing
+    /// wakes the survivors for that. Null for an engine only this process writes (its accepts wake the reader).
+    /// </summary>
+    TimeSpan? LookAgainEvery { get; }
+
     /// <summary>Commits an event and its de-duplication keys, unless it is a copy of one committed within the window.</summary>
     /// <returns>Accepted, Duplicate, or Unavailable (nothing written): expected outcomes, never thrown.</returns>
     Task<AcceptResult> AcceptEventAsync(NewEvent e, CancellationToken ct);

@@ -8,6 +8,8 @@ namespace Bridge.Storage;
 /// <summary>The event log on SQLite: events with their de-duplication keys, and the messages their mappings made.</summary>
 internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
 {
+    public TimeSpan? LookAgainEvery => null;
+
     public async Task<AcceptResult> AcceptEventAsync(NewEvent e, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(e);

@@ -7,6 +7,8 @@ public class ForwardingEventLog(IEventLog inner) : IEventLog
 {
     protected IEventLog Inner { get; } = inner;
 
+    public TimeSpan? LookAgainEvery => Inner.LookAgainEvery;
+
     public virtual Task<AcceptResult> AcceptEventAsync(NewEvent e, CancellationToken ct) => Inner.AcceptEventAsync(e, ct);
 
     public virtual Task<IReadOnlyList<StoredEvent>> GetUnprocessedEventsAsync(long afterSeq, int limit, CancellationToken ct) => Inner.GetUnprocessedEventsAsync(afterSeq, limit, ct);

@@ -12,6 +12,9 @@ namespace Bridge.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
 {
+    /// <summary>A quarter of the read lease (so a dead instance's events wait little more than the lease), within 250 ms..5 s.</summary>
+    public TimeSpan? LookAgainEvery => TimeSpan.FromTicks(Math.Clamp(store.Lease.Ticks / 4, TimeSpan.FromMilliseconds(250).Ticks, TimeSpan.FromSeconds(5).Ticks));
+
     public async Task<AcceptResult> AcceptEventAsync(NewEvent e, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(e);
