@@ -48,6 +48,29 @@ public sealed class SilenceBook
         }
     }
 
+    /// <summary>
+    /// Puts in force exactly <paramref name="stored"/> (read from a store other bridges write too), keeping those this
+    /// bridge made since <paramref name="readAt"/>, which the read may have missed.
+    /// </summary>
+    /// <returns>Whether the silences in force changed.</returns>
+    public bool Replace(IReadOnlyList<Silence> stored, DateTimeOffset readAt, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        lock (_gate)
+        {
+            var ids = stored.Select(static s => s.Id).ToHashSet(StringComparer.Ordinal);
+            var next = new List<Entry>(_entries.Where(e => e.Silence.IsActive(now) && (ids.Contains(e.Silence.Id) || e.Silence.CreatedAt >= readAt)));
+            var kept = next.Select(static e => e.Silence.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var silence in stored)
+            {
+                if (!kept.Contains(silence.Id) && silence.IsActive(now) && Compile(silence.Match, new List<ConfigError>()) is { } keys) next.Add(new Entry(silence, keys));
+            }
+            var changed = next.Count != _entries.Length || next.Any(e => !_entries.Contains(e));
+            _entries = [.. next];
+            return changed;
+        }
+    }
+
     /// <summary>Ends a silence in force early: it leaves the book. Null when none in force has that id.</summary>
     public Silence? End(string id, DateTimeOffset at)
     {

@@ -4,7 +4,7 @@ using Bridge.Storage;
 namespace Bridge.Silences;
 
 /// <summary>Makes and ends silences: in the store first, then in force, so one the API answered for survives a restart.</summary>
-public sealed class Silencer(SilenceBook book, IIncidents store, IMuteTokens tokens, TimeProvider time, ILogger<Silencer> log) : IHostedService
+public sealed class Silencer(SilenceBook book, IIncidents store, IMuteTokens tokens, IEventLog events, TimeProvider time, ILogger<Silencer> log) : BackgroundService
 {
     /// <summary>Makes a silence from a checked request; durable when the task completes.</summary>
     /// <param name="createdBy">Who asks: <c>admin API</c>, <c>mute button</c>.</param>
@@ -55,13 +55,44 @@ public sealed class Silencer(SilenceBook book, IIncidents store, IMuteTokens tok
     }
 
     /// <summary>Registered before the processor and the server: the silences the store kept are in force before the first event.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var kept = await store.GetSilencesAsync(now, cancellationToken);
         book.Add(kept, now);
         if (kept.Count > 0) log.LogInformation("{Count} silence(s) in force", kept.Count);
+        await base.StartAsync(cancellationToken);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// On a store other bridges share, the silences are read again as often as the event reader looks (the same kind of
+    /// engine, the same staleness): one made or ended on another instance holds here within seconds, not after a restart.
+    /// </summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (events.LookAgainEvery is not { } every) return;
+        using var timer = new PeriodicTimer(every, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var readAt = time.GetUtcNow();
+                try
+                {
+                    var stored = await store.GetSilencesAsync(readAt, stoppingToken);
+                    if (book.Replace(stored, readAt, time.GetUtcNow()))
+                        log.LogInformation("Silences read again from the shared store: {Count} in force", book.Active(time.GetUtcNow()).Count);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The store is down: the silences in force stay as they were until it answers again.
+                    log.LogWarning("Cannot read the silences from the store: {Reason}", e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+    }
 }

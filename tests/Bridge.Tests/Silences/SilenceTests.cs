@@ -14,7 +14,7 @@ public sealed class SilenceTests
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 14, 9, 0, 0, TimeSpan.Zero);
 
-    private const string Config = """
+    internal const string Config = """
         mapping_limits: { timeout: 30s }
         destinations:
           ntfy:

@@ -61,7 +61,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task AVersion1DatabaseMovesItsPendingHighPriorityMessagesToTheUrgentLane()
+    public async Task AVersion1DatabaseMovesItsPendingPriority4And5MessagesToTheHighAndUrgentLanes()
     {
         var database = await server.CreateDatabaseAsync();
         await Scalar(database, "CREATE TABLE schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());"
@@ -73,13 +73,16 @@ public sealed class PostgresStoreTests(PostgresServer server)
                 (1, 'r', 0, 'ntfy', 't', convert_to('{"topic":"t","priority":3}', 'UTF8'), 0, now(), now(), now()),
                 (1, 'r', 1, 'ntfy', 't', convert_to('{"topic":"t","priority":5}', 'UTF8'), 0, now(), now(), now()),
                 (1, 'r', 2, 'ntfy', 't', convert_to('{"topic":"t","priority":4}', 'UTF8'), 1, now(), now(), now()),
-                (1, 'r', 3, 'ntfy', 't', NULL, 2, now(), now(), now());
+                (1, 'r', 3, 'ntfy', 't', NULL, 2, now(), now(), now()),
+                (1, 'r', 4, 'ntfy', 't', convert_to('{"topic":"t","priority":4}', 'UTF8'), 0, now(), now(), now());
             SELECT 0
             """);
 
         await using var store = PostgresStore.Open(database, null, notify: false, NullLogger<PostgresStore>.Instance);
 
-        Assert.Equal(2L, await Scalar(database, "SELECT string_agg(id::text, ',') FROM messages WHERE lane = 1"));
+        // Pending only: priority 5 to the urgent lane (2), priority 4 to the high one (1); the delivered one stays.
+        Assert.Equal(2L, await Scalar(database, "SELECT string_agg(id::text, ',') FROM messages WHERE lane = 2"));
+        Assert.Equal(5L, await Scalar(database, "SELECT string_agg(id::text, ',') FROM messages WHERE lane = 1"));
         Assert.Equal((long)PostgresMigrations.Latest, await Scalar(database, "SELECT MAX(version) FROM schema_version"));
     }
 

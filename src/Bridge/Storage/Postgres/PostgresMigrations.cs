@@ -108,12 +108,13 @@ internal static class PostgresMigrations
             version     bigint NOT NULL DEFAULT 0
         );
         """,
-        // 2: priority lanes, as SQLite's schema 7: a message at ntfy priority 4-5, or made by a rule marked urgent, waits in
-        // lane 1 and is claimed before its destination's lane-0 messages. Pending messages already at priority 4-5 move there.
+        // 2: priority lanes, as SQLite's schema 7: a message waits in lane 2 (ntfy priority 5, or made by a rule marked
+        // urgent), 1 (priority 4) or 0 (the rest), and is claimed before its destination's messages of lower lanes. Pending
+        // messages already at priority 4-5 move to their lane.
         """
         ALTER TABLE messages ADD COLUMN lane smallint NOT NULL DEFAULT 0;
-        UPDATE messages SET lane = 1 WHERE status = 0 AND body IS NOT NULL
-            AND jsonb_typeof(convert_from(body, 'UTF8')::jsonb -> 'priority') = 'number' AND (convert_from(body, 'UTF8')::jsonb ->> 'priority')::numeric >= 4;
+        UPDATE messages SET lane = (convert_from(body, 'UTF8')::jsonb ->> 'priority')::int - 3 WHERE status = 0 AND body IS NOT NULL
+            AND jsonb_typeof(convert_from(body, 'UTF8')::jsonb -> 'priority') = 'number' AND (convert_from(body, 'UTF8')::jsonb ->> 'priority') IN ('4', '5');
         CREATE INDEX messages_lane_order ON messages (destination, lane DESC, id) WHERE status = 0;
         """,
         // 3: incidents and silences, as SQLite's schema 8: an open incident's state as JSON, replaced only by a newer
