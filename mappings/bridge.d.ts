@@ -107,6 +107,30 @@ interface BridgeContext {
   group: BridgeGroup | null;
   /** The "Mute 1 h" button for this message (bridge.muteAction(ctx)); null without server.public_url. */
   mute: BridgeMute | null;
+  /** The period whose digest to make, for a rule with `throttle` at the end of a period that held events; null otherwise. */
+  throttle: BridgeThrottle | null;
+}
+
+/** ctx.throttle: one period of a rule's throttle (for one value of its by fields), as it ended. */
+interface BridgeThrottle {
+  /** Events held in the period (not sent one by one): what the digest tells. */
+  held: number;
+  /** Events sent one by one in the period (at most max). */
+  passed: number;
+  max: number;
+  per_seconds: number;
+  /** The period, ISO-8601 UTC; periods are aligned to the clock (10:00-10:10 for 10m). */
+  from: string;
+  until: string;
+  /** When the first and the latest event were held, ISO-8601 UTC. */
+  first_held: string;
+  last_held: string;
+  /** The values of the rule's throttle.by fields that this period counted. */
+  key: Record<string, string | null>;
+  /** Distinct values seen among the held events (at most 50 each) of the by fields and of client_ip, user.username, context.username, action. */
+  values: Record<string, string[]>;
+  /** The first held event and the latest ones, at most 5. */
+  samples: { id: string; action: string | null; user: string | null; client_ip: string | null; summary: string | null; at: string }[];
 }
 
 /** ctx.mute: a signed URL that makes one silence of this rule for this action and user, once, for an hour. */
@@ -194,6 +218,8 @@ interface BridgeHelpers {
   ago(when: string | number | Date | null | undefined): string;
   /** An incident card's headline, "47 failed logins in 3 min from 3 addresses"; "" without a group or for one event. */
   incident(group: BridgeGroup | null | undefined, noun: string): string;
+  /** A throttle's digest headline, "alice: 37 more failed logins held by the throttle, 10:00-10:10 UTC from 3 addresses"; "" without a throttle. */
+  digest(throttle: BridgeThrottle | null | undefined, noun: string): string;
   /** A "view" action (a button that opens url); null without a url, so it can go straight into actions. */
   viewAction(label: string, url: string | null | undefined, clear?: boolean): NtfyAction | null;
   /** An "http" action (a button that sends a request; POST unless options.method); an object body is sent as JSON. */

@@ -179,6 +179,9 @@ public sealed record RuleConfig(
 
     /// <summary>Its events as incident cards, one per group, updated in place (<c>group</c>); null: one message per event.</summary>
     public GroupConfig? Group { get; init; }
+
+    /// <summary>At most so many of its events per period sent one by one, the rest folded into a digest (<c>throttle</c>); null: no limit.</summary>
+    public ThrottleConfig? Throttle { get; init; }
 }
 
 /// <summary>

@@ -26,7 +26,8 @@ public static partial class ConfigLoader
 
     private static string Seconds(TimeSpan span) => $"{span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s";
 
-    private static void CheckGroupKeys(YamlSection section, IReadOnlyList<string> by)
+    /// <param name="purpose">What the fields are for, in the error ("group by", "throttle by").</param>
+    private static void CheckGroupKeys(YamlSection section, IReadOnlyList<string> by, string purpose = "group by")
     {
         if (by.Count == 0) section.Error("by", "empty list: name at least one event field");
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -34,7 +35,7 @@ public static partial class ConfigLoader
         {
             var key = by.Count > 1 ? $"by[{i}]" : "by";
             if (!GroupKeys.IsKnown(by[i]))
-                section.Error(key, $"\"{by[i]}\" is not an event field to group by; use one of {string.Join(", ", GroupKeys.Fields)} or context.<field>");
+                section.Error(key, $"\"{by[i]}\" is not an event field to {purpose}; use one of {string.Join(", ", GroupKeys.Fields)} or context.<field>");
             else if (!seen.Add(by[i]))
                 section.Error(key, $"\"{by[i]}\" is named twice");
         }

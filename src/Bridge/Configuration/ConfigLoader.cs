@@ -24,7 +24,7 @@ public static partial class ConfigLoader
     /// <summary>The in-process backoff keys of the first version; the persisted schedule replaced them.</summary>
     private static readonly string[] FormerRetryKeys = ["attempts", "delay", "max_delay"];
     private static readonly string[] SourceKeys = ["format", "token", "token_file", "auth", "action_field", "base_url", "allow_from", "rate_limit", "authentik_api"];
-    private static readonly string[] RuleKeys = ["name", "source", "match", "unless", "mapping", "destination", "topic", "stop", "urgent", "group"];
+    private static readonly string[] RuleKeys = ["name", "source", "match", "unless", "mapping", "destination", "topic", "stop", "urgent", "group", "throttle"];
 
     /// <param name="yaml">The file's text.</param>
     /// <param name="filePath">Where it came from (for messages and relative paths); null for the embedded sample.</param>
@@ -406,8 +406,9 @@ public static partial class ConfigLoader
             var stop = section.Flag("stop") ?? false;
             var urgent = section.Flag("urgent") ?? false;
             var group = ReadGroup(section);
+            var throttle = ReadThrottle(section, section.Has("group"));
             section.ReportUnknownKeys(RuleKeys);
-            rules.Add(new RuleConfig(name, match, unless, string.IsNullOrEmpty(mapping) ? null : mapping, destination, topic, stop, section.Path) { Urgent = urgent, Group = group });
+            rules.Add(new RuleConfig(name, match, unless, string.IsNullOrEmpty(mapping) ? null : mapping, destination, topic, stop, section.Path) { Urgent = urgent, Group = group, Throttle = throttle });
         }
         return rules;
     }

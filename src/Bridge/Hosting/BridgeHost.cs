@@ -82,6 +82,7 @@ public static class BridgeHost
         services.AddSingleton<Silences.Silencer>();
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Incidents);
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().MuteTokens);
+        services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Throttles);
         services.AddSingleton<Signal>();
         services.AddSingleton<DurableEventQueue>();
         services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<DurableEventQueue>());
@@ -101,6 +102,7 @@ public static class BridgeHost
         services.AddHostedService(sp => sp.GetRequiredService<Silences.MuteLinks>());
         services.AddHostedService<Incidents.IncidentWorker>();
         services.AddHostedService<EventProcessor>();
+        services.AddHostedService<Throttles.ThrottleWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<GroupWaitWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         services.AddHostedService<StoreMaintenance>();

@@ -32,33 +32,45 @@ public sealed record GroupView(CardPhase Phase, IncidentState State, GroupConfig
             w.WriteStartObject("key");
             for (var i = 0; i < view.Config.By.Count && i < s.Key.Count; i++) w.WriteString(view.Config.By[i], s.Key[i]);
             w.WriteEndObject();
-            w.WriteStartObject("values");
-            foreach (var values in s.Values)
-            {
-                w.WriteStartArray(values.Field);
-                foreach (var value in values.Seen) w.WriteStringValue(value);
-                w.WriteEndArray();
-            }
-            w.WriteEndObject();
-            w.WriteStartArray("samples");
-            foreach (var sample in s.Samples)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", sample.Id);
-                w.WriteString("action", sample.Action);
-                w.WriteString("user", sample.User);
-                w.WriteString("client_ip", sample.ClientIp);
-                w.WriteString("summary", sample.Summary);
-                w.WriteString("at", Iso(sample.At));
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            WriteValues(w, s.Values);
+            WriteSamples(w, s.Samples);
             w.WriteEndObject();
         });
         using var doc = JsonDocument.Parse(bytes);
         return doc.RootElement.Clone();
     }
 
+    /// <summary>The distinct values seen, as <c>values</c>: one array per field (a throttle's digest writes them alike).</summary>
+    internal static void WriteValues(Utf8JsonWriter w, IReadOnlyList<IncidentValues> values)
+    {
+        w.WriteStartObject("values");
+        foreach (var field in values)
+        {
+            w.WriteStartArray(field.Field);
+            foreach (var value in field.Seen) w.WriteStringValue(value);
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>The sample events, as <c>samples</c>.</summary>
+    internal static void WriteSamples(Utf8JsonWriter w, IReadOnlyList<IncidentSample> samples)
+    {
+        w.WriteStartArray("samples");
+        foreach (var sample in samples)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", sample.Id);
+            w.WriteString("action", sample.Action);
+            w.WriteString("user", sample.User);
+            w.WriteString("client_ip", sample.ClientIp);
+            w.WriteString("summary", sample.Summary);
+            w.WriteString("at", Iso(sample.At));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
     // As Date.prototype.toISOString writes it, like ctx.now, so new Date(ctx.group.first) round-trips.
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }

@@ -177,16 +177,17 @@ public sealed class IncidentBook
     {
         LastAt = now > s.LastAt ? now : s.LastAt,
         Count = s.Count + 1,
-        Values = WithValues(s.Values, config, e),
+        Values = WithValues(s.Values, config.By, e),
         Samples = WithSample(s.Samples, e, now),
         LastEventSeq = seq,
         Version = s.Version + 1,
     };
 
-    private static IncidentValues[] WithValues(IReadOnlyList<IncidentValues> values, GroupConfig config, BridgeEvent e)
+    /// <summary>The distinct values seen of the <paramref name="by"/> fields and the tracked ones, with <paramref name="e"/>'s (a throttle's digest keeps them too).</summary>
+    internal static IncidentValues[] WithValues(IReadOnlyList<IncidentValues> values, IReadOnlyList<string> by, BridgeEvent e)
     {
-        var fields = new List<string>(config.By.Count + Tracked.Length);
-        fields.AddRange(config.By);
+        var fields = new List<string>(by.Count + Tracked.Length);
+        fields.AddRange(by);
         foreach (var f in Tracked) if (!fields.Contains(f)) fields.Add(f);
         var result = new List<IncidentValues>(fields.Count);
         foreach (var field in fields)
@@ -205,7 +206,8 @@ public sealed class IncidentBook
         return [];
     }
 
-    private static IncidentSample[] WithSample(IReadOnlyList<IncidentSample> samples, BridgeEvent e, DateTimeOffset now)
+    /// <summary>The samples with <paramref name="e"/> as the latest (a throttle's digest keeps them too).</summary>
+    internal static IncidentSample[] WithSample(IReadOnlyList<IncidentSample> samples, BridgeEvent e, DateTimeOffset now)
     {
         var sample = new IncidentSample(e.Id, e.Action, e.User?.Username, e.ClientIp, e.Summary, now);
         if (samples.Count < MaxSamples) return [.. samples, sample];

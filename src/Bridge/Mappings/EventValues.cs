@@ -19,7 +19,7 @@ internal static class EventValues
 
     private static readonly JsObjectLayout UserLayout = new("pk", "username", "email", "groups");
 
-    private static readonly JsObjectLayout ContextLayout = new("rule", "topic", "destination", "source", "base_url", "public_url", "now", "group", "mute");
+    private static readonly JsObjectLayout ContextLayout = new("rule", "topic", "destination", "source", "base_url", "public_url", "now", "group", "mute", "throttle");
 
     public static JsValue Event(Engine engine, BridgeEvent e) => JsObject.Create(engine, EventLayout,
     [
@@ -35,6 +35,7 @@ internal static class EventValues
         Text(now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)),
         ctx.Group is { } group ? LazyJsonObject.From(engine, group.ToJson()) : JsValue.Null,
         ctx.Mute is { } mute ? LazyJsonObject.From(engine, mute.ToJson()) : JsValue.Null,
+        ctx.Throttle is { } throttle ? LazyJsonObject.From(engine, throttle.ToJson()) : JsValue.Null,
     ]);
 
     private static JsValue Text(string? s) => s is null ? JsValue.Null : JsString.Create(s);

@@ -22,6 +22,9 @@ public sealed record MappingContext(string Rule, string? Topic, string Destinati
     /// <summary>The incident card a grouped rule's mapping makes (<c>ctx.group</c>); null for a rule without <c>group</c>.</summary>
     public Incidents.GroupView? Group { get; init; }
 
+    /// <summary>The period a throttled rule's digest tells (<c>ctx.throttle</c>); null for every other message.</summary>
+    public Throttles.ThrottleView? Throttle { get; init; }
+
     /// <summary>
     /// The <c>ctx</c> of <paramref name="rule"/>'s mapping for an event that arrived on <paramref name="source"/>. Made
     /// here only, so <c>serve</c>, <c>bridge try</c> and <c>bridge test</c> hand a mapping the same context.

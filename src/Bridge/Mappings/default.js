@@ -121,13 +121,13 @@ function clip(text, max) {
 
 function fromJsonWebhook(event, ctx) {
   const title = event.action ? humanize(event.action) : `Webhook from ${event.source}`;
-  return withMute({
+  return withMute(asDigest({
     title,
     message: clip(JSON.stringify(event.raw), 1000),
     priority: PRIORITY[event.severity] || 3,
     tags: ['bell'],
     click: bridge.links.event(event, ctx),
-  }, ctx);
+  }, event, ctx, title), ctx);
 }
 
 // An incident card (a rule with `group`): the count on top, the latest event below. A group of one event is an
@@ -143,6 +143,19 @@ function asIncident(card, event, ctx, label) {
     title: `${closed ? 'Over: ' : ''}${card.title} (${g.count}×)`,
     message: [closed ? `${head}; quiet since ${bridge.ago(g.last)}` : head, 'Latest:', card.message].join('\n'),
     priority: closed ? Math.min(card.priority, 2) : card.priority,
+  };
+}
+
+// A throttle's digest (a rule with `throttle`, at the end of a period that held events): the count on top, the
+// period's latest held event below.
+function asDigest(card, event, ctx, label) {
+  const t = ctx.throttle;
+  if (!t) return card;
+  const noun = event.action === 'login_failed' ? 'failed logins' : `${label.toLowerCase()} events`;
+  return {
+    ...card,
+    title: `${card.title} (+${t.held} held)`,
+    message: [bridge.digest(t, noun), 'Latest:', card.message].join('\n'),
   };
 }
 
@@ -180,11 +193,11 @@ function map(event, ctx) {
   const tags = [emojiFor(event.action)];
   if (event.action) tags.push(event.action);
 
-  return withMute(asIncident({
+  return withMute(asDigest(asIncident({
     title: who ? `${label}: ${who}` : label,
     message: lines.join('\n'),
     priority: PRIORITY[event.severity] || 3,
     tags,
     click: bridge.links.event(event, ctx) || eventLink(ctx.base_url, event.id),
-  }, event, ctx, label), ctx);
+  }, event, ctx, label), event, ctx, label), ctx);
 }

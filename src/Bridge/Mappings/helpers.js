@@ -71,6 +71,20 @@
       return `${group.count} ${text(noun) || 'events'} in ${span}${from}`;
     },
 
+    /**
+     * A throttle's digest headline (ctx.throttle of a rule with `throttle`): "alice: 37 more failed logins held by the
+     * throttle, 10:00-10:10 UTC from 3 addresses"; '' without a throttle, so a mapping can put it first whatever the message.
+     */
+    digest(throttle, noun) {
+      if (!throttle || !(throttle.held > 0)) return '';
+      const who = Object.values(throttle.key || {}).filter((v) => v !== null && v !== undefined && v !== '').join(', ');
+      const ips = (throttle.values && throttle.values.client_ip) || [];
+      const from = ips.length > 1 ? ` from ${ips.length} addresses` : ips.length === 1 ? ` from ${ips[0]}` : '';
+      const clock = (iso) => String(iso || '').slice(11, 16);
+      return `${who ? `${who}: ` : ''}${throttle.held} more ${text(noun) || 'events'} held by the throttle, `
+        + `${clock(throttle.from)}-${clock(throttle.until)} UTC${from}`;
+    },
+
     /** An ntfy "view" action: a button that opens a URL. Null without a URL, so it can go straight into actions. */
     viewAction(label, url, clear) {
       if (!url) return null;

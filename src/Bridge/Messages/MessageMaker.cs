@@ -25,16 +25,17 @@ public sealed class MessageMaker(MappingRunner runner, MuteLinks mute)
     /// <summary>Runs <paramref name="rule"/>'s mapping on <paramref name="e"/>, as <c>serve</c> does. Never throws for script problems.</summary>
     /// <param name="dedupeKey">The event's de-duplication key (the store's, for a stored event), from which the <c>sequence_id</c> is made.</param>
     /// <param name="group">The incident card to make, for a grouped rule; null makes the card of a group this event alone opened.</param>
-    public MadeMessages Make(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, string dedupeKey, GroupView? group = null)
+    /// <param name="throttle">The period whose digest to make, for a throttled rule; null for the event's own messages.</param>
+    public MadeMessages Make(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, string dedupeKey, GroupView? group = null, Throttles.ThrottleView? throttle = null)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(e);
-        var ctx = MappingContext.For(rule.Config, runtime.Config.Sources[e.Source], runtime.Config.Server.PublicUrl) with { Group = group };
+        var ctx = MappingContext.For(rule.Config, runtime.Config.Sources[e.Source], runtime.Config.Server.PublicUrl) with { Group = group, Throttle = throttle };
         return Make(runtime, rule, e, dedupeKey, ctx);
     }
 
-    /// <summary>As <see cref="Make(BridgeRuntime, CompiledRule, BridgeEvent, string, GroupView)"/>, with a <c>ctx</c> a test case changed.</summary>
+    /// <summary>As <see cref="Make(BridgeRuntime, CompiledRule, BridgeEvent, string, GroupView, Throttles.ThrottleView)"/>, with a <c>ctx</c> a test case changed.</summary>
     public MadeMessages Make(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, string dedupeKey, MappingContext ctx)
     {
         ArgumentNullException.ThrowIfNull(runtime);

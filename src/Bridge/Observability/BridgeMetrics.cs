@@ -31,6 +31,8 @@ public sealed class BridgeMetrics
     private readonly Histogram _commit;
     private readonly Counter _rateLimits;
     private readonly Counter _fallbackMoves;
+    private readonly Counter _throttled;
+    private readonly Counter _digests;
 
     public BridgeMetrics()
     {
@@ -53,6 +55,9 @@ public sealed class BridgeMetrics
             "429 answers, by destination and ntfy's code (42901 too many requests, 42908 daily quota, 42909 auth lock-out, none).", "destination", "code");
         _fallbackMoves = factory.CreateCounter("bridge_fallback_moves_total",
             "Waiting messages moved to a destination's fallback while ntfy's daily quota held it, by destination and fallback.", "destination", "fallback");
+        _throttled = factory.CreateCounter("bridge_throttled_total",
+            "Events a rule's throttle held (not sent one by one), counted when their period's digest is made, by the instance that makes it.", "rule");
+        _digests = factory.CreateCounter("bridge_throttle_digests_total", "Digests made for throttled rules' periods that held events.", "rule");
         _commit = factory.CreateHistogram("bridge_store_commit_duration_seconds", "Time one store transaction (a group of writes) took to commit.",
             new HistogramConfiguration { Buckets = LatencyBuckets });
     }
@@ -156,6 +161,13 @@ public sealed class BridgeMetrics
         if (count <= 0) return;
         _deliveries.WithLabels(destination, "dead").Inc(count);
         _deadLetters.WithLabels(destination, "expired").Inc(count);
+    }
+
+    /// <summary>A throttle's digest made, folding <paramref name="held"/> events.</summary>
+    public void DigestMade(string rule, long held)
+    {
+        _digests.WithLabels(rule).Inc();
+        _throttled.WithLabels(rule).Inc(held);
     }
 
     public void Committed(TimeSpan took) => _commit.Observe(took.TotalSeconds);

@@ -23,6 +23,9 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
 
     private const int CardIndexStride = 100;
 
+    /// <summary>A digest's messages are kept under the period's latest held event from this index on (a throttled rule has no cards).</summary>
+    public const int DigestIndex = CardIndexBase;
+
     /// <summary>Mapping runs the sandbox allows at once (<c>mapping_limits.max_concurrency</c>).</summary>
     public int MaxConcurrency => maker.MaxConcurrency;
 
@@ -58,8 +61,30 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
             if (fold.Send is not { } phase) return Held(pending, rule, fold.View);
             card = fold.View with { Phase = phase };
         }
-        var messages = Messages(runtime, rule, e, destination, pending.DedupeKey, card, 0, now, out var runLog);
-        return new MappedRule(pending.Seq, ruleName, messages, runLog) { Incident = card?.State };
+        var messages = Messages(runtime, rule, e, destination, pending.DedupeKey, card, null, 0, now, out var runLog);
+        // A throttled rule's event is mapped as any other; the store's commit decides whether its messages go in.
+        var throttle = rule.Config.Throttle is { } limit ? Throttles.ThrottleClaim.For(rule.Name, MappingName(rule), limit, e) : null;
+        return new MappedRule(pending.Seq, ruleName, messages, runLog) { Incident = card?.State, Throttle = throttle };
+    }
+
+    /// <summary>
+    /// The messages of a throttle's digest: the rule's mapping on the period's latest held event, with <c>ctx.throttle</c>
+    /// telling the period; null when the rule, its throttle or its destination is no longer configured, or the event cannot be read.
+    /// </summary>
+    public IReadOnlyList<NewMessage>? MapDigest(BridgeRuntime runtime, DueDigest due, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(due);
+        var last = due.LastEvent is { } stored ? DurableEventQueue.Rebuild(stored, runtime) : null;
+        if (runtime.Rules.Find(due.Rule) is not { Config.Throttle: { } limit } rule
+            || !runtime.Config.Destinations.TryGetValue(rule.Config.Destination, out var destination) || last?.Event is not { } e)
+        {
+            log.LogWarning("The digest of rule {Rule} for {From}..{Until} ({Held} events held) cannot be made: the rule, its throttle or its destination is no longer configured, or its latest event cannot be read ({Problem})",
+                due.Rule, due.From, due.Until, due.Held, last?.Problem ?? "gone");
+            return null;
+        }
+        // A sequence id of its own: the digest replaces none of the messages that passed.
+        return Messages(runtime, rule, e, destination, $"{last.DedupeKey}/digest", null, new Throttles.ThrottleView(due, limit), DigestIndex, now, out _);
     }
 
     /// <summary>
@@ -78,18 +103,18 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
                 state.Id, state.Rule, due.View.Phase);
             return null;
         }
-        return Messages(runtime, rule, due.LastEvent, destination, state.Id, due.View, CardIndexBase + state.Cards * CardIndexStride, now, out _);
+        return Messages(runtime, rule, due.LastEvent, destination, state.Id, due.View, null, CardIndexBase + state.Cards * CardIndexStride, now, out _);
     }
 
     private List<NewMessage> Messages(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, DestinationConfig destination, string dedupeKey,
-        GroupView? card, int indexBase, DateTimeOffset now, out MappingRunLog? runLog)
+        GroupView? card, Throttles.ThrottleView? digest, int indexBase, DateTimeOffset now, out MappingRunLog? runLog)
     {
         runLog = null;
         var destinationName = rule.Config.Destination;
         MadeMessages made;
         try
         {
-            made = maker.Make(runtime, rule, e, dedupeKey, card);
+            made = maker.Make(runtime, rule, e, dedupeKey, card, digest);
         }
         catch (Exception ex)
         {
@@ -97,7 +122,7 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
             return [DeadMessage(rule.Name, indexBase, destinationName, $"the mapping crashed: {ex.GetType().Name}: {ex.Message}", now)];
         }
         if (made.Logs.Count > 0 || made.Errors.Count > 0)
-            runLog = new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", made.Logs, [.. made.Errors.Select(er => er.ToString())]);
+            runLog = new MappingRunLog(rule.Name, MappingName(rule), made.Logs, [.. made.Errors.Select(er => er.ToString())]);
         foreach (var line in made.Logs) log.LogInformation("Mapping {Mapping} (rule {Rule}, event {EventId}) logged: {Line}", rule.Config.Mapping ?? "default", rule.Name, e.Id, line);
         if (made.Dropped) log.LogInformation("Mapping for rule {Rule} returned nothing for event {EventId}; no message", rule.Name, e.Id);
 
@@ -128,6 +153,8 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
             : $"held in incident {s.Id} (event {s.Count} of the group): its card is updated at most every {view.Config.Interval.TotalSeconds:0.###} s";
         return new MappedRule(pending.Seq, rule.Name, [], new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", [line], [])) { Incident = s };
     }
+
+    private static string MappingName(CompiledRule rule) => rule.Config.Mapping ?? "(built-in default)";
 
     internal static MappedRule Dead(PendingEvent pending, string rule, string destination, string reason, DateTimeOffset now) =>
         new(pending.Seq, rule, [DeadMessage(rule, 0, destination, reason, now)], null);

@@ -20,5 +20,8 @@ public sealed record BridgeStore(IEventLog Events, IOutbox Outbox, IAdminStore A
     /// <summary>The mute buttons' signing key and the tokens used.</summary>
     public required IMuteTokens MuteTokens { get; init; }
 
+    /// <summary>The periods of throttled rules and the digests their ends make due.</summary>
+    public required IThrottles Throttles { get; init; }
+
     public ValueTask DisposeAsync() => Engine.DisposeAsync();
 }

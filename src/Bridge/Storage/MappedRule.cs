@@ -10,4 +10,10 @@ public sealed record MappedRule(long EventSeq, string Rule, IReadOnlyList<NewMes
     /// incident already stored is kept), so a restart resumes the count without a second card. Null for other rules.
     /// </summary>
     public Incidents.IncidentState? Incident { get; init; }
+
+    /// <summary>
+    /// For a throttled rule: the throttle the event counts against. The store decides in the commit whether it passes
+    /// (its messages go in) or is held (its pending messages do not, and it counts into the period's digest). Null for other rules.
+    /// </summary>
+    public Throttles.ThrottleClaim? Throttle { get; init; }
 }

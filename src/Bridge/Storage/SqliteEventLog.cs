@@ -163,9 +163,13 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
                 }
                 // Committed already (a batch held the same rule twice): its messages are in.
                 if (!rulesLeft.Remove(rule.Rule)) continue;
-                foreach (var m in rule.Messages) insert.Run(rule.EventSeq, m);
+                var runEntry = rule.Log;
+                // A throttle decides here, on its period's row: a held event's pending messages are not made (a dead one stays, to say the mapping failed).
+                var held = rule.Throttle is { } claim ? SqliteThrottles.Count(c, tx, claim, rule.EventSeq, now) : null;
+                foreach (var m in rule.Messages) if (held is null || m.Status != MessageStatus.Pending) insert.Run(rule.EventSeq, m);
+                if (held is { } due) runEntry = rule.Throttle!.HeldLog(runEntry, due);
                 if (rule.Incident is { } incident) SqliteIncidents.Save(c, tx, incident);
-                if (rule.Log is { } entry)
+                if (runEntry is { } entry)
                 {
                     // A replayed mapping's run replaces what the rule's earlier run said.
                     runLog.RemoveAll(l => l.Rule == entry.Rule);

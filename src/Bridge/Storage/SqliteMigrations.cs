@@ -207,6 +207,27 @@ internal static class SqliteMigrations
             expires_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 10 (throttle branch): throttles. One row per throttled rule, value of its by fields (a JSON array) and period
+        // (aligned to the clock), counting the events it passed and held; last_held says whether the latest upsert held
+        // its event. state keeps the held events' distinct values and samples for the digest (Throttles.ThrottleState),
+        // last_event_seq the latest held event (the purge keeps it; the digest's messages go under it). A row goes when
+        // its digest is committed, or when its period ends with nothing held.
+        """
+        CREATE TABLE throttles (
+            rule           TEXT    NOT NULL,
+            key            TEXT    NOT NULL,
+            period_start   INTEGER NOT NULL,
+            period_end     INTEGER NOT NULL,
+            max            INTEGER NOT NULL,
+            passed         INTEGER NOT NULL,
+            held           INTEGER NOT NULL,
+            last_held      INTEGER NOT NULL,
+            last_event_seq INTEGER,
+            state          TEXT,
+            PRIMARY KEY (rule, key, period_start)
+        ) WITHOUT ROWID;
+        CREATE INDEX throttles_due ON throttles (period_end);
+        """,
     ];
 
     public static int Latest => Steps.Count;

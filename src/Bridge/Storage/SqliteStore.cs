@@ -60,6 +60,7 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
             DestinationStates = new LocalDestinationStates(),
             Incidents = new SqliteIncidents(store),
             MuteTokens = new SqliteMuteTokens(store),
+            Throttles = new SqliteThrottles(store),
         };
     }
 

@@ -7,4 +7,5 @@ namespace Bridge.Storage;
 [JsonSerializable(typeof(IReadOnlyList<MappingRunLog>), TypeInfoPropertyName = "MappingRunLogs")]
 [JsonSerializable(typeof(Incidents.IncidentState))]
 [JsonSerializable(typeof(Silences.SilenceMatch))]
+[JsonSerializable(typeof(Throttles.ThrottleState))]
 internal sealed partial class StoreJson : JsonSerializerContext;

@@ -51,7 +51,7 @@ public sealed class MappingRunnerTests : IDisposable
         var json = System.Text.Encoding.UTF8.GetString(EventJson.ToUtf8(e));
         var expected = engine.Evaluate($"JSON.stringify(JSON.parse({JsonSerializer.Serialize(json)}))").ToString();
         var message = Assert.Single(outcome.Messages);
-        Assert.Equal("""true1,b,__proto__,a|{"rule":"test-rule","topic":"alerts","destination":"ntfy","source":"authentik","base_url":"https://auth.example.com/","public_url":null,"now":"2026-03-14T09:30:00.000Z","group":null,"mute":null}""", message.Title);
+        Assert.Equal("""true1,b,__proto__,a|{"rule":"test-rule","topic":"alerts","destination":"ntfy","source":"authentik","base_url":"https://auth.example.com/","public_url":null,"now":"2026-03-14T09:30:00.000Z","group":null,"mute":null,"throttle":null}""", message.Title);
         Assert.Equal(expected, message.Message);
     }
 

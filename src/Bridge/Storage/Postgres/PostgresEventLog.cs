@@ -179,9 +179,17 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
                 // Committed already (a batch held the same rule twice): its messages are in.
                 if (!rulesLeft.Contains(rule.Rule)) continue;
                 var left = rulesLeft.Where(r => r != rule.Rule).ToArray();
-                due |= await InsertMessagesAsync(c, tx, store.Clock, rule.EventSeq, rule.Messages, at, ct);
+                var runEntry = rule.Log;
+                var messages = rule.Messages;
+                // A throttle decides here, on its period's row: a held event's pending messages are not made (a dead one stays, to say the mapping failed).
+                if (rule.Throttle is { } claim && await PostgresThrottles.CountAsync(c, tx, store.Clock, claim, rule.EventSeq, at, ct) is { } held)
+                {
+                    messages = [.. messages.Where(m => m.Status != MessageStatus.Pending)];
+                    runEntry = claim.HeldLog(runEntry, held);
+                }
+                due |= await InsertMessagesAsync(c, tx, store.Clock, rule.EventSeq, messages, at, ct);
                 if (rule.Incident is { } incident) await PostgresIncidents.SaveAsync(c, tx, incident, ct);
-                if (rule.Log is { } entry)
+                if (runEntry is { } entry)
                 {
                     // A replayed mapping's run replaces what the rule's earlier run said.
                     runLog.RemoveAll(l => l.Rule == entry.Rule);

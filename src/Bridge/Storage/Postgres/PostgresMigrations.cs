@@ -152,6 +152,26 @@ internal static class PostgresMigrations
             expires_at timestamptz NOT NULL
         );
         """,
+        // 5 (throttle branch): throttles, as SQLite's schema 10: one row per throttled rule, key (a JSON array) and period
+        // (aligned to the clock, computed from the database's clock), counting events passed and held; two instances'
+        // commits meet on the row's primary key, so together they pass no more than max. Digests are claimed with
+        // FOR UPDATE SKIP LOCKED, so one instance makes each.
+        """
+        CREATE TABLE throttles (
+            rule           text        NOT NULL,
+            key            text        NOT NULL,
+            period_start   timestamptz NOT NULL,
+            period_end     timestamptz NOT NULL,
+            max            integer     NOT NULL,
+            passed         bigint      NOT NULL,
+            held           bigint      NOT NULL,
+            last_held      boolean     NOT NULL,
+            last_event_seq bigint,
+            state          text,
+            PRIMARY KEY (rule, key, period_start)
+        );
+        CREATE INDEX throttles_due ON throttles (period_end);
+        """,
     ];
 
     public static int Latest => Steps.Count;

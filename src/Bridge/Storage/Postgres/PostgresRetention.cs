@@ -19,10 +19,12 @@ internal sealed class PostgresRetention(PostgresStore store) : IStoreRetention
             DELETE FROM messages WHERE ctid = ANY(ARRAY(
                 SELECT ctid FROM messages WHERE status = 1 AND updated_at < {Now} + @before LIMIT @n FOR UPDATE SKIP LOCKED))
             """, before, now, ct);
+        // An event a throttle's period names stays until the period's digest is made: the digest's messages go under it.
         var events = await PurgeAsync("""
             DELETE FROM events WHERE ctid = ANY(ARRAY(
                 SELECT ctid FROM events e WHERE status = 1 AND received_at < {Now} + @before
-                AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.event_seq = e.seq) LIMIT @n FOR UPDATE SKIP LOCKED))
+                AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.event_seq = e.seq)
+                AND NOT EXISTS (SELECT 1 FROM throttles t WHERE t.last_event_seq = e.seq) LIMIT @n FOR UPDATE SKIP LOCKED))
             """, before, now, ct);
         var keys = await PurgeAsync("""
             DELETE FROM dedupe WHERE ctid = ANY(ARRAY(SELECT ctid FROM dedupe WHERE expires_at <= {Now} LIMIT @n FOR UPDATE SKIP LOCKED))

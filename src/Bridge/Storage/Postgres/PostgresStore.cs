@@ -68,6 +68,7 @@ public sealed class PostgresStore : IStoreHealth, IAsyncDisposable
             DestinationStates = new PostgresDestinationStates(data, hostClock ?? TimeProvider.System),
             Incidents = new PostgresIncidents(store),
             MuteTokens = new PostgresMuteTokens(store),
+            Throttles = new PostgresThrottles(store),
         };
     }
 
