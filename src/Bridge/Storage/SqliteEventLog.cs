@@ -163,13 +163,17 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
                 }
                 // Committed already (a batch held the same rule twice): its messages are in.
                 if (!rulesLeft.Remove(rule.Rule)) continue;
-                var runEntry = rule.Log;
+                var said = rule.Log;
                 // A throttle decides here, on its period's row: a held event's pending messages are not made (a dead one stays, to say the mapping failed).
                 var held = rule.Throttle is { } claim ? SqliteThrottles.Count(c, tx, claim, rule.EventSeq, now) : null;
                 foreach (var m in rule.Messages) if (held is null || m.Status != MessageStatus.Pending) insert.Run(rule.EventSeq, m);
-                if (held is { } due) runEntry = rule.Throttle!.HeldLog(runEntry, due);
-                if (rule.Incident is { } incident) SqliteIncidents.Save(c, tx, incident);
-                if (runEntry is { } entry)
+                if (held is { } due) said = rule.Throttle!.HeldLog(said, due);
+                if (rule.Group is { } join)
+                {
+                    var incident = SqliteIncidents.Fold(c, tx, join);
+                    if (said is not null) said = Held(said, incident, join);
+                }
+                if (said is { } entry)
                 {
                     // A replayed mapping's run replaces what the rule's earlier run said.
                     runLog.RemoveAll(l => l.Rule == entry.Rule);
@@ -184,6 +188,10 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
             return true;
         });
     }
+
+    /// <summary>A grouped rule's log says which incident its event joined.</summary>
+    internal static MappingRunLog Held(MappingRunLog log, Incidents.IncidentState incident, Incidents.IncidentJoin join) =>
+        log with { Console = [.. log.Console, Incidents.IncidentLogic.HeldLine(incident, join.Config)] };
 
     /// <summary>One prepared insert for every message of a commit (the incident cards' too).</summary>
     internal sealed class MessageInsert

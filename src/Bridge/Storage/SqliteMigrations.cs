@@ -228,6 +228,19 @@ internal static class SqliteMigrations
         ) WITHOUT ROWID;
         CREATE INDEX throttles_due ON throttles (period_end);
         """,
+        // 11 (shared incidents; the lead orders the steps at merge): an event joins its incident in the commit of its rule,
+        // found by slot (the rule and group key, while the incident is open: a unique key, so a group has one open incident),
+        // and a card is made by whoever claims the incident once next_due has come (claimed_until, fenced by claim), as on
+        // PostgreSQL. An incident open across the upgrade has no slot: it closes with its summary at once (next_due 0) and
+        // the next event of its group opens a new one.
+        """
+        ALTER TABLE incidents ADD COLUMN slot TEXT;
+        ALTER TABLE incidents ADD COLUMN next_due INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN claimed_until INTEGER;
+        ALTER TABLE incidents ADD COLUMN claim INTEGER NOT NULL DEFAULT 0;
+        CREATE UNIQUE INDEX incidents_slot ON incidents (slot);
+        CREATE INDEX incidents_due ON incidents (next_due);
+        """,
     ];
 
     public static int Latest => Steps.Count;

@@ -13,7 +13,7 @@ public sealed record ThrottleState(DateTimeOffset FirstHeldAt, DateTimeOffset La
     public static ThrottleState Hold(ThrottleState? state, ThrottleClaim claim, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        return new ThrottleState(state?.FirstHeldAt ?? now, now, IncidentBook.WithValues(state?.Values ?? [], claim.Config.By, claim.Event),
-            IncidentBook.WithSample(state?.Samples ?? [], claim.Event, now));
+        return new ThrottleState(state?.FirstHeldAt ?? now, now, IncidentLogic.WithValues(state?.Values ?? [], claim.Config.By, claim.Event),
+            IncidentLogic.WithSample(state?.Samples ?? [], claim.Event, now));
     }
 }

@@ -49,7 +49,7 @@ public abstract class ThrottleStoreContractTests
         Assert.Equal((7L, 5L, now, end), (digest.Held, digest.Passed, digest.From, digest.Until));
         Assert.Equal([runs[0].Throttle!.Event.User!.Username], digest.Key);
         Assert.NotNull(digest.LastEvent);
-        Assert.Equal(Bridge.Incidents.IncidentBook.MaxSamples, digest.State.Samples.Count);
+        Assert.Equal(Bridge.Incidents.IncidentLogic.MaxSamples, digest.State.Samples.Count);
         Assert.Equal(6L, await kit.CountAsync("messages"));
         Assert.Empty(await kit.Store.Throttles.SendDueAsync(kit.Time.GetUtcNow(), _ => throw new InvalidOperationException("made twice"), CancellationToken.None));
         Assert.Equal(0L, await kit.CountAsync("throttles"));

@@ -162,6 +162,7 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
         return store.WriteAsync(async (c, tx) =>
         {
             var due = false;
+            await PostgresIncidents.LockGroupsAsync(c, tx, mapped.Select(rule => rule.Group).OfType<Incidents.IncidentJoin>(), ct);
             foreach (var rule in mapped)
             {
                 string[] rulesLeft;
@@ -179,17 +180,21 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
                 // Committed already (a batch held the same rule twice): its messages are in.
                 if (!rulesLeft.Contains(rule.Rule)) continue;
                 var left = rulesLeft.Where(r => r != rule.Rule).ToArray();
-                var runEntry = rule.Log;
+                var said = rule.Log;
                 var messages = rule.Messages;
                 // A throttle decides here, on its period's row: a held event's pending messages are not made (a dead one stays, to say the mapping failed).
                 if (rule.Throttle is { } claim && await PostgresThrottles.CountAsync(c, tx, store.Clock, claim, rule.EventSeq, at, ct) is { } held)
                 {
                     messages = [.. messages.Where(m => m.Status != MessageStatus.Pending)];
-                    runEntry = claim.HeldLog(runEntry, held);
+                    said = claim.HeldLog(said, held);
                 }
                 due |= await InsertMessagesAsync(c, tx, store.Clock, rule.EventSeq, messages, at, ct);
-                if (rule.Incident is { } incident) await PostgresIncidents.SaveAsync(c, tx, incident, ct);
-                if (runEntry is { } entry)
+                if (rule.Group is { } join)
+                {
+                    var incident = await PostgresIncidents.FoldAsync(c, tx, store.Clock, join, at, ct);
+                    if (said is not null) said = SqliteEventLog.Held(said, incident, join);
+                }
+                if (said is { } entry)
                 {
                     // A replayed mapping's run replaces what the rule's earlier run said.
                     runLog.RemoveAll(l => l.Rule == entry.Rule);

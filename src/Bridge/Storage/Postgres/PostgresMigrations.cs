@@ -172,6 +172,18 @@ internal static class PostgresMigrations
         );
         CREATE INDEX throttles_due ON throttles (period_end);
         """,
+        // 6 (shared incidents; the lead orders the steps at merge), as SQLite's 11: an event joins its incident in the commit
+        // of its rule, under an advisory lock of its group, found by slot (the rule and group key while open: unique, so
+        // a group has one open incident across all instances); a card is made by the instance that claims the incident
+        // once next_due has come (FOR UPDATE SKIP LOCKED; claimed_until, fenced by claim). An incident open across the
+        // upgrade has no slot: it closes with its summary at once and the next event of its group opens a new one.
+        """
+        ALTER TABLE incidents ADD COLUMN slot text UNIQUE;
+        ALTER TABLE incidents ADD COLUMN next_due timestamptz NOT NULL DEFAULT '1970-01-01 00:00:00+00';
+        ALTER TABLE incidents ADD COLUMN claimed_until timestamptz;
+        ALTER TABLE incidents ADD COLUMN claim bigint NOT NULL DEFAULT 0;
+        CREATE INDEX incidents_due ON incidents (next_due);
+        """,
     ];
 
     public static int Latest => Steps.Count;
