@@ -64,7 +64,8 @@ public static class TryCommand
 
         var toRun = rule is not null ? [rule] : runtime.Rules.Rules.Where(r => verdicts.Any(v => v.Matched && v.Rule == r.Name)).ToList();
         if (toRun.Count == 0) output.WriteLine("\nNo rule matches, so nothing would be sent.");
-        var maker = new MessageMaker(new MappingRunner(runtime.Config.MappingLimits), Silences.MuteLinks.Preview);
+        var runner = new MappingRunner(runtime.Config.MappingLimits);
+        var maker = new MessageMaker(runner, Silences.MuteLinks.Preview);
         // The key serve would store the event under, so each sequence_id is the one serve would send.
         var dedupeKey = DedupeKeys.For(e, source.Format);
         var failed = false;
@@ -72,6 +73,7 @@ public static class TryCommand
         {
             var made = maker.Make(runtime, r, e, dedupeKey);
             failed |= !Print(runtime, r, made, verdicts.First(v => v.Rule == r.Name), result.GetValue(Exact), output);
+            if (r.Config.Throttle is { } limit) failed |= !PrintDigest(runtime, maker, r, limit, e, dedupeKey, runner.Time.GetUtcNow(), result.GetValue(Exact), output);
         }
         return failed ? 1 : 0;
     }
@@ -84,12 +86,32 @@ public static class TryCommand
         output.WriteLine();
         output.WriteLine($"== Rule {rule.Name}: mapping {rule.Config.Mapping ?? "(built-in default)"} → {destination.Name} ({(destination.IsDryRun ? "dry-run" : destination.Url)})");
         if (!verdict.Matched) output.WriteLine($"   (this rule does not match the event: {verdict.Reason}; shown as if it did)");
+        return PrintMade(made, exact, "nothing would be sent", output);
+    }
+
+    /// <returns>Whether the mapping ran without errors.</returns>
+    private static bool PrintMade(MadeMessages made, bool exact, string whenDropped, TextWriter output)
+    {
         foreach (var line in made.Logs) output.WriteLine($"   console: {line}");
         foreach (var error in made.Errors) output.WriteLine($"   error: {error}");
-        if (made.Dropped) output.WriteLine("   the mapping returned null: nothing would be sent");
+        if (made.Dropped) output.WriteLine($"   the mapping returned null: {whenDropped}");
         foreach (var message in made.Messages)
             output.WriteLine(Encoding.UTF8.GetString(exact ? message.Body : NtfyMessageJson.ToUtf8(message.Message, indented: true)));
         return made.Errors.Count == 0;
+    }
+
+    /// <summary>
+    /// A throttled rule's digest, as <c>serve</c> makes it when a period ends that held this event after <c>max</c> passed:
+    /// the <c>ctx.throttle</c> the mapping gets, then what it makes of it.
+    /// </summary>
+    private static bool PrintDigest(BridgeRuntime runtime, MessageMaker maker, CompiledRule rule, ThrottleConfig limit, BridgeEvent e, string dedupeKey,
+        DateTimeOffset now, bool exact, TextWriter output)
+    {
+        var view = Throttles.ThrottleView.OneHeld(rule.Name, limit, e, now);
+        output.WriteLine();
+        output.WriteLine($"== Rule {rule.Name}: its digest, when a period ends that held this event after {limit.Max} passed (ctx.throttle)");
+        output.WriteLine(JsonBytes.WriteText(view.ToJson(), static (w, json) => json.WriteTo(w), new System.Text.Json.JsonWriterOptions { Indented = true }));
+        return PrintMade(maker.Make(runtime, rule, e, $"{dedupeKey}/digest", throttle: view), exact, "no digest would be sent", output);
     }
 
     private static BridgeRuntime? ForMappingFile(string file, string sourceName, string? topic, SourceFormat format, TextWriter errors)

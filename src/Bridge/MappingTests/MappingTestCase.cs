@@ -23,7 +23,11 @@ public sealed record MappingTestCase(
     MappingTestContext Ctx,
     DateTimeOffset? Now,
     MappingTestExpectation Expect,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<string> Problems)
+{
+    /// <summary><c>digest: true</c>: run each matched rule's mapping as its throttle's digest (<c>ctx.throttle</c> of a period that held this event).</summary>
+    public bool Digest { get; init; }
+}
 
 /// <summary>Where the payload arrives. In a test with rules, <see cref="Name"/> names a configured source.</summary>
 /// <param name="Format">For mapping-only tests: how the payload is read; <c>authentik</c> unless said otherwise.</param>

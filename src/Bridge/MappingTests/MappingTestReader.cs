@@ -14,7 +14,7 @@ public static class MappingTestReader
 {
     private static readonly string[] SharedKeys = ["mapping", "rule", "source", "format", "action_field", "ctx", "now"];
     private static readonly string[] FileKeys = [.. SharedKeys, "cases"];
-    private static readonly string[] CaseKeys = ["name", "payload", .. SharedKeys, "expect", "dropped", "error", "logs"];
+    private static readonly string[] CaseKeys = ["name", "payload", .. SharedKeys, "expect", "dropped", "error", "logs", "digest"];
     private static readonly string[] CtxKeys = ["rule", "topic", "destination", "base_url", "public_url"];
 
     public static MappingTestFile Read(string path)
@@ -151,6 +151,8 @@ public static class MappingTestReader
         if (expectNode is not null and not (YamlMappingNode or YamlSequenceNode))
             problems.Add($"line {expectNode.Start.Line}: expect must be a message's fields (expect: {{ title: ... }}) or a list of them");
         var dropped = Text(node, "dropped", problems) is { } d && d is "true" or "yes";
+        var digest = Text(node, "digest", problems) is { } g && g is "true" or "yes";
+        if (digest && own.Rule is null && own.Mapping is not null) problems.Add("digest: true runs a rule's throttle digest: give 'rule', not 'mapping'");
         var error = Text(node, "error", problems);
         var logs = Find(node, "logs") switch
         {
@@ -163,7 +165,7 @@ public static class MappingTestReader
         if (said > 1) problems.Add("give only one of expect, dropped: true and error");
 
         return new MappingTestCase(file, name, (int)node.Start.Line, own.Mapping, own.Rule, own.Source, payload, payloadFile,
-            own.Ctx, own.Now, new MappingTestExpectation(messages, dropped, error, logs), problems);
+            own.Ctx, own.Now, new MappingTestExpectation(messages, dropped, error, logs), problems) { Digest = digest };
     }
 
     private static YamlNode? Find(YamlMappingNode node, string key) =>

@@ -40,6 +40,7 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
         if (c.Rule is not null && rule is null)
             return MappingTestResult.Broken(c, subject, $"no rule named '{c.Rule}' in the configuration (rules: {string.Join(", ", runtime!.Rules.Rules.Select(r => r.Name))})");
         if (rule is not null) subject = $"rule {rule.Name} ({rule.Config.Mapping ?? "built-in default mapping"})";
+        if (c.Digest && rule is { Config.Throttle: null }) return MappingTestResult.Broken(c, subject, $"digest: true, but rule {rule.Name} has no throttle");
 
         var source = PickSource(c, rule, out var sourceProblem);
         if (source is null) return MappingTestResult.Broken(c, subject, sourceProblem!);
@@ -70,7 +71,16 @@ public sealed class MappingTestRunner(BridgeRuntime? runtime, string mappingsDir
                     notes.Add($"rule {r.Name} did not match: {verdicts[i].Reason}");
                     continue;
                 }
-                outcomes.Add(_maker.Make(runtime, r, e, dedupeKey, Adjust(MappingContext.For(r.Config, source, runtime.Config.Server.PublicUrl), c)));
+                var ctx = Adjust(MappingContext.For(r.Config, source, runtime.Config.Server.PublicUrl), c);
+                if (!c.Digest)
+                {
+                    outcomes.Add(_maker.Make(runtime, r, e, dedupeKey, ctx));
+                    continue;
+                }
+                if (r.Config.Throttle is not { } limit) return MappingTestResult.Broken(c, subject, $"digest: true, but rule {r.Name} has no throttle");
+                // As serve makes it when a period ends that held this event after max passed.
+                var digest = Throttles.ThrottleView.OneHeld(r.Name, limit, e, c.Now ?? TimeProvider.System.GetUtcNow());
+                outcomes.Add(_maker.Make(runtime, r, e, $"{dedupeKey}/digest", ctx with { Throttle = digest }));
             }
         }
 

@@ -87,6 +87,21 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void TryShowsAThrottledRulesDigestAndTheCtxThrottleItGets()
+    {
+        var config = WriteConfig(EndToEndConfigs.AdminLogin.Replace("topic: failures",
+            "topic: failures\n    throttle: { max: 5, per: 10m, by: [user.username] }", StringComparison.Ordinal));
+
+        Assert.Equal(0, Try("--config", config, TestPaths.AuthentikPayload("event-login-failed.json")));
+
+        var text = _out.ToString();
+        Assert.Contains("== Rule failed-login: its digest, when a period ends that held this event after 5 passed (ctx.throttle)", text, StringComparison.Ordinal);
+        Assert.Contains("\"held\": 1", text, StringComparison.Ordinal);
+        Assert.Contains("\"user.username\": \"alice.admin\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"title\": \"Failed login: alice.admin (+1 held)\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TryWithAMappingFileNeedsNoConfig()
     {
         Assert.Equal(0, Try("--mapping", Path.Combine(TestPaths.Mappings, "admin-login.js"), "--topic", "phone", TestPaths.AuthentikPayload("event-login-admin.json")));

@@ -207,6 +207,41 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public void ADigestCaseRunsAThrottledRulesMappingWithCtxThrottle()
+    {
+        var config = _dir.Write("bridge.yaml", EndToEndConfigs.AdminLogin
+            .Replace("${NTFY_URL:-}", "", StringComparison.Ordinal).Replace("${NTFY_TOKEN:-}", "", StringComparison.Ordinal)
+            .Replace("${HOOK_TOKEN}", "hook", StringComparison.Ordinal)
+            .Replace("topic: failures", "topic: failures\n    mapping: failed-login.js\n    throttle: { max: 5, per: 10m, by: [context.username] }", StringComparison.Ordinal));
+        WriteTests("""
+            now: 2026-03-14T09:03:00Z
+            cases:
+              - name: the digest of a period that held this event
+                rule: failed-login
+                digest: true
+                payload: ../../payloads/login-failed.json
+                expect:
+                  title: "alice.admin: 1 more failed logins"
+                  message: { contains: "alice.admin: 1 more failed logins held by the throttle, 09:00-09:10 UTC from 167.99.34.12." }
+              - name: the event's own message, as one under the limit sends it
+                rule: failed-login
+                payload: ../../payloads/login-failed.json
+                expect: { title: "Failed login: alice.admin" }
+              - name: a rule without a throttle has no digest
+                rule: admin-login
+                digest: true
+                payload: ../../payloads/login-failed.json
+                dropped: true
+            """);
+
+        Assert.Equal(1, Test("--config", config));
+
+        Assert.Contains("ok    the digest of a period that held this event", Output, StringComparison.Ordinal);
+        Assert.Contains("ok    the event's own message, as one under the limit sends it", Output, StringComparison.Ordinal);
+        Assert.Contains("digest: true, but rule admin-login has no throttle", Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ARuleCaseWithoutAConfigSaysWhatIsMissing()
     {
         WriteTests("cases: [{ name: r, rule: admin-login, payload: { action: login }, dropped: true }]");
