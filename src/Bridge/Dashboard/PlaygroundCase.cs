@@ -38,6 +38,7 @@ public static class PlaygroundCase
         y.Append("now: ").Append(Quote(trial.Context.Now!.Value.ToString("O", CultureInfo.InvariantCulture))).Append('\n');
         y.Append("cases:\n");
         y.Append("  - name: ").Append(Quote($"{trial.Event.Action ?? "event"} from {trial.Event.Source}")).Append('\n');
+        if (trial.Context.Throttle is not null) y.Append("    digest: true\n");
         y.Append("    payload: ").Append(Block(Write(JsonDocument.Parse(trial.Body).RootElement.WriteTo))).Append('\n');
         if (errors.Count > 0) y.Append("    error: ").Append(Quote(errors[0].Message)).Append('\n');
         else if (dropped) y.Append("    dropped: true\n");

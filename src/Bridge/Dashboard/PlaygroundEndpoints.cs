@@ -39,7 +39,7 @@ public static partial class PlaygroundEndpoints
     {
         var runtime = live.Current;
         var rules = runtime.Rules.Rules.Select(r => new PlaygroundRule(r.Name, r.Config.Mapping ?? CompiledMapping.DefaultName,
-            r.Config.Match.Source is [var only] ? only : null, r.Config.Destination, r.Config.Topic)).ToList();
+            r.Config.Match.Source is [var only] ? only : null, r.Config.Destination, r.Config.Topic, r.Config.Throttle is not null)).ToList();
         var recent = await store.ListEventsAsync(new EventFilter(), null, RecentEvents, ct);
         var events = new List<EventRow>();
         foreach (var e in recent.Items) events.Add(EventRow.From(e, await store.GetMessagesOfEventAsync(e.Seq, ct)));
@@ -162,10 +162,17 @@ public static partial class PlaygroundEndpoints
             ? PlaygroundPath.Compile(mappingName, loaded?.FilePath, script, runtime.Config.MappingLimits, out compileError)
             : loaded;
         var dedupeKey = storedKey ?? DedupeKeys.For(e, source.Format);
+        if (request.Digest && rule?.Config.Throttle is null) return (null, Problem(400, "'digest' makes a throttled rule's digest: pick a rule with a throttle"));
         var ctx = rule is not null
             ? (MappingContext.For(rule.Config, source, runtime.Config.Server.PublicUrl) with { Now = now }).WithGroupOf(rule.Config, e, dedupeKey, now)
             : new MappingContext(PlaygroundCase.TestDefaults, MappingTests.MappingTestRunner.DefaultTopic, PlaygroundCase.TestDefaults, e.Source, source.BaseUrl)
                 { Now = now, PublicUrl = runtime.Config.Server.PublicUrl?.ToString() };
+        if (request.Digest)
+        {
+            // As serve makes it when a period ends that held this event after max passed.
+            ctx = ctx with { Throttle = Throttles.ThrottleView.OneHeld(rule!.Name, rule.Config.Throttle!, e, now) };
+            dedupeKey += "/digest";
+        }
         return (new Trial(rule, mappingName, mapping, compileError, source, e, reading.Verdicts, ctx, body, dedupeKey), null);
     }
 

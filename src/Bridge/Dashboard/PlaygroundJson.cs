@@ -15,7 +15,8 @@ public sealed record PlaygroundRequest(
     [property: JsonPropertyName("body")] string? Body,
     [property: JsonPropertyName("script")] string? Script,
     [property: JsonPropertyName("topic")] string? Topic = null,
-    [property: JsonPropertyName("confirm_topic")] string? ConfirmTopic = null);
+    [property: JsonPropertyName("confirm_topic")] string? ConfirmTopic = null,
+    [property: JsonPropertyName("digest")] bool Digest = false);
 
 /// <summary>What the bridge would do: the event, every verdict, the mapping's output, and the case as <c>bridge test</c> YAML.</summary>
 public sealed record PlaygroundResult(
@@ -55,7 +56,8 @@ public sealed record PlaygroundRule(
     [property: JsonPropertyName("mapping")] string Mapping,
     [property: JsonPropertyName("source")] string? Source,
     [property: JsonPropertyName("destination")] string Destination,
-    [property: JsonPropertyName("topic")] string? Topic);
+    [property: JsonPropertyName("topic")] string? Topic,
+    [property: JsonPropertyName("throttled")] bool Throttled = false);
 
 /// <summary>A test message sent from the playground: the event it was recorded under, and the message's id.</summary>
 public sealed record PlaygroundSent(

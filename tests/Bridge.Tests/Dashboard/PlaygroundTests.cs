@@ -4,6 +4,7 @@ using System.Text.Json;
 using Bridge.MappingTests;
 using Bridge.Tests.EndToEnd;
 using Bridge.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bridge.Tests.Dashboard;
 
@@ -39,6 +40,29 @@ public sealed class PlaygroundTests
         var file = MappingTestReader.Parse(yaml, Path.Combine(bridge.Directory, "mappings", "tests", "playground.yaml"));
         Assert.Empty(file.Problems);
         var outcome = new MappingTestRunner(null, Path.Combine(bridge.Directory, "mappings")).Run(Assert.Single(file.Cases));
+        Assert.True(outcome.Passed, string.Join("\n", outcome.Mismatches.Select(m => m.ToString()).Concat(outcome.Problems)) + "\n" + yaml);
+    }
+
+    [Fact]
+    public async Task AThrottledRulesDigestRunsWithCtxThrottleAndItsCaseFilePassesBridgeTest()
+    {
+        var config = Config.Replace("topic: failures", "topic: failures\n    throttle: { max: 5, per: 10m, by: [user.username] }", StringComparison.Ordinal);
+        await using var bridge = await BridgeTestHost.StartAsync(config);
+        var body = File.ReadAllText(TestPaths.AuthentikPayload("event-login-failed.json"));
+
+        var response = await bridge.Client.SendAsync(Post("/api/playground/run", new { rule = "failed-login", source = "authentik", body, digest = true }));
+        var refused = await bridge.Client.SendAsync(Post("/api/playground/run", new { rule = "admin-login", source = "authentik", body, digest = true }));
+        var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var message = Assert.Single(result.GetProperty("messages").EnumerateArray());
+        Assert.Equal("Failed login: alice.admin (+1 held)", message.GetProperty("title").GetString());
+        var yaml = result.GetProperty("test_case").GetString()!;
+        Assert.Contains("    digest: true\n", yaml, StringComparison.Ordinal);
+        var file = MappingTestReader.Parse(yaml, Path.Combine(bridge.Directory, "mappings", "tests", "playground.yaml"));
+        var runtime = bridge.Services.GetRequiredService<Bridge.Configuration.LiveRuntime>().Current;
+        var outcome = new MappingTestRunner(runtime, Path.Combine(bridge.Directory, "mappings")).Run(Assert.Single(file.Cases));
         Assert.True(outcome.Passed, string.Join("\n", outcome.Mismatches.Select(m => m.ToString()).Concat(outcome.Problems)) + "\n" + yaml);
     }
 

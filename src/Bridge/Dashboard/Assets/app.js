@@ -223,6 +223,9 @@ async function playgroundPage() {
   const result = el("section", { "aria-label": "Result" });
   const topic = el("input", { id: "p-topic", autocomplete: "off" });
   const confirmBox = el("input", { id: "p-confirm", type: "checkbox" });
+  // A throttled rule's digest: the mapping runs with ctx.throttle of a period that held this event.
+  const digestBox = el("input", { id: "p-digest", type: "checkbox" });
+  const digestField = el("div", { hidden: true }, el("label", { for: "p-digest" }, digestBox, " Its digest (ctx.throttle)"));
   const sendStatus = el("p", { class: "status", role: "status", "aria-live": "polite" });
   let edited = false;
   let lastCase = null;
@@ -234,6 +237,8 @@ async function playgroundPage() {
   }
   function pickRule() {
     const rule = options.rules.find(r => r.name === ruleSelect.value);
+    digestField.hidden = !(rule && rule.throttled);
+    if (digestField.hidden) digestBox.checked = false;
     if (!rule) return;
     mappingSelect.value = rule.mapping;
     if (rule.source) sourceSelect.value = rule.source;
@@ -249,7 +254,8 @@ async function playgroundPage() {
 
   function request() {
     return { rule: ruleSelect.value || null, mapping: mappingSelect.value, source: eventSelect.value ? null : sourceSelect.value,
-      event: eventSelect.value || null, body: eventSelect.value ? null : body.value, script: edited ? script.value : null };
+      event: eventSelect.value || null, body: eventSelect.value ? null : body.value, script: edited ? script.value : null,
+      digest: digestBox.checked };
   }
   function goTo(line, column) {
     const lines = script.value.split("\n");
@@ -301,6 +307,7 @@ async function playgroundPage() {
   const form = el("form", { "aria-label": "Try a mapping", onsubmit: run },
     el("div", { class: "filters" },
       el("div", {}, el("label", { for: "p-rule" }, "Rule"), ruleSelect),
+      digestField,
       el("div", {}, el("label", { for: "p-mapping" }, "Mapping"), mappingSelect),
       el("div", {}, el("label", { for: "p-event" }, "Event"), eventSelect),
       sourceField),
