@@ -48,7 +48,10 @@ public sealed class ThrottleWorker(IThrottles store, IEventLog events, EventMapp
                     }
                 }
                 var next = NextLook(live.Current, now);
-                var wait = Task.Delay(next - now, time, stoppingToken);
+                // From the clock as it is now, not as the look began: the look took time, and the period ends when it ends.
+                var left = next - time.GetUtcNow();
+                if (left <= TimeSpan.Zero) continue;
+                var wait = Task.Delay(left, time, stoppingToken);
                 // After the timer is set, so whoever moves a fake clock on this line cannot move it before the timer exists.
                 log.LogDebug("Throttles idle until {WakeAt}", next);
                 await wait;

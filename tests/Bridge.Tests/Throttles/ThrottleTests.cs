@@ -36,7 +36,7 @@ public sealed class ThrottleTests
         await using var bridge = await BridgeTestHost.StartAsync(Config, ntfy, options: new TestHostOptions(Time: time));
 
         await PostAsync(bridge, time, 1, 50, "alice.admin");
-        var single = await ntfy.WaitForMessagesAsync(5);
+        var single = await ntfy.WaitForMessagesAsync(5, TimeSpan.FromSeconds(60));
         await DeliveryClock.QuietAsync(bridge);
         Assert.Equal(5, ntfy.Published.Count);
         Assert.All(single, m => Assert.Equal("Failed login: alice.admin", m.Text("title")));
@@ -47,7 +47,7 @@ public sealed class ThrottleTests
         }
 
         await PeriodEndAsync(bridge, time, Start.AddMinutes(10));
-        var digest = Assert.Single(await ntfy.WaitForMessagesAsync(1));
+        var digest = Assert.Single(await ntfy.WaitForMessagesAsync(1, TimeSpan.FromSeconds(60)));
         Assert.Equal("Failed login: alice.admin (+45 held)", digest.Text("title"));
         Assert.StartsWith("alice.admin: 45 more failed logins held by the throttle, 09:00-09:10 UTC from 3 addresses\nLatest:\n", digest.Text("message"), StringComparison.Ordinal);
         Assert.Equal(4, digest.Json.GetProperty("priority").GetInt32());
@@ -57,7 +57,7 @@ public sealed class ThrottleTests
 
         // The next period starts afresh, and the digest is not made again.
         await PostAsync(bridge, time, 51, 1, "alice.admin");
-        Assert.Equal("Failed login: alice.admin", Assert.Single(await ntfy.WaitForMessagesAsync(1)).Text("title"));
+        Assert.Equal("Failed login: alice.admin", Assert.Single(await ntfy.WaitForMessagesAsync(1, TimeSpan.FromSeconds(60))).Text("title"));
         await PeriodEndAsync(bridge, time, Start.AddMinutes(20));
         await DeliveryClock.QuietAsync(bridge);
         Assert.Equal(7, ntfy.Published.Count);
@@ -76,12 +76,12 @@ public sealed class ThrottleTests
             await PostAsync(bridge, time, 2 * n - 1, 1, "alice");
             await PostAsync(bridge, time, 2 * n, 1, "bob");
         }
-        var single = await ntfy.WaitForMessagesAsync(10);
+        var single = await ntfy.WaitForMessagesAsync(10, TimeSpan.FromSeconds(60));
         Assert.Equal(5, single.Count(m => m.Text("title") == "Failed login: alice"));
         Assert.Equal(5, single.Count(m => m.Text("title") == "Failed login: bob"));
 
         await PeriodEndAsync(bridge, time, Start.AddMinutes(10));
-        var digests = await ntfy.WaitForMessagesAsync(2);
+        var digests = await ntfy.WaitForMessagesAsync(2, TimeSpan.FromSeconds(60));
         Assert.Equal(["alice: 3 more failed logins", "bob: 3 more failed logins"], digests.Select(d => d.Text("title")).Order(StringComparer.Ordinal));
         Assert.All(digests, d => Assert.Matches(@"^\w+: 3 more failed logins held by the throttle, 09:00-09:10 UTC from 3 addresses\.\nLatest:", d.Text("message")));
         await DeliveryClock.QuietAsync(bridge);
@@ -97,7 +97,7 @@ public sealed class ThrottleTests
         await using (var bridge = await BridgeTestHost.StartAsync(Config, ntfy, options: new TestHostOptions(Directory: directory, Time: before)))
         {
             await PostAsync(bridge, before, 1, 20, "alice.admin");
-            await ntfy.WaitForMessagesAsync(5);
+            await ntfy.WaitForMessagesAsync(5, TimeSpan.FromSeconds(60));
             await DeliveryClock.QuietAsync(bridge);
             await bridge.KillAsync();
         }
@@ -108,7 +108,7 @@ public sealed class ThrottleTests
         Assert.Equal(5, ntfy.Published.Count);
 
         await PeriodEndAsync(restarted, time, Start.AddMinutes(10));
-        var digest = Assert.Single(await ntfy.WaitForMessagesAsync(1));
+        var digest = Assert.Single(await ntfy.WaitForMessagesAsync(1, TimeSpan.FromSeconds(60)));
         Assert.StartsWith("alice.admin: 45 more failed logins held by the throttle", digest.Text("message"), StringComparison.Ordinal);
         await PeriodEndAsync(restarted, time, Start.AddMinutes(20));
         await DeliveryClock.QuietAsync(restarted);
