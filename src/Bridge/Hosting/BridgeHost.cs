@@ -77,7 +77,7 @@ public static class BridgeHost
         services.AddSingleton<GroupResolver>();
         services.AddSingleton<GroupWaitWorker>();
         services.AddSingleton<EventMapper>();
-        services.AddSingleton<Incidents.IncidentBook>();
+        services.AddSingleton<Incidents.IncidentWorker>();
         services.AddSingleton<Silences.SilenceBook>();
         services.AddSingleton<Silences.Silencer>();
         services.AddSingleton(sp => sp.GetRequiredService<BridgeStore>().Incidents);
@@ -96,10 +96,10 @@ public static class BridgeHost
         services.AddEdge();
         services.AddSingleton<DestinationSenders>();
         services.AddSingleton<DeliveryWorker>();
-        // Before the processor: the stored silences are in force, the mute key loaded and the stored incidents back before any event is judged.
+        // Before the processor: the stored silences are in force, the mute key loaded and the stored incidents listed before any event is judged.
         services.AddHostedService(sp => sp.GetRequiredService<Silences.Silencer>());
         services.AddHostedService(sp => sp.GetRequiredService<Silences.MuteLinks>());
-        services.AddHostedService<Incidents.IncidentWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<Incidents.IncidentWorker>());
         services.AddHostedService<EventProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<GroupWaitWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());

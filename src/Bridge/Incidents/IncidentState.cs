@@ -9,10 +9,10 @@ namespace Bridge.Incidents;
 /// <param name="Cards">Cards made so far (0 while the first waits for <c>group.wait</c>).</param>
 /// <param name="LastCardAt">When the latest card was made; null before the first.</param>
 /// <param name="UpdatePending">Events joined since the latest card: an update is due at <c>LastCardAt + interval</c>.</param>
-/// <param name="Values">The distinct values seen of each tracked field (at most <see cref="IncidentBook.MaxValues"/> each), in order of first sight.</param>
-/// <param name="Samples">The first event and the latest few, at most <see cref="IncidentBook.MaxSamples"/>.</param>
+/// <param name="Values">The distinct values seen of each tracked field (at most <see cref="IncidentLogic.MaxValues"/> each), in order of first sight.</param>
+/// <param name="Samples">The first event and the latest few, at most <see cref="IncidentLogic.MaxSamples"/>.</param>
 /// <param name="LastEventSeq">The store's sequence number of the latest event: later cards are made from it and kept with it.</param>
-/// <param name="Version">Grows by one with each event: a store keeps only the newest state of an incident.</param>
+/// <param name="Version">Grows by one with each event: a card made from an older version leaves an update owed.</param>
 public sealed record IncidentState(
     string Id,
     string Rule,
@@ -26,7 +26,11 @@ public sealed record IncidentState(
     IReadOnlyList<IncidentValues> Values,
     IReadOnlyList<IncidentSample> Samples,
     long LastEventSeq,
-    long Version);
+    long Version)
+{
+    /// <summary>The highest lane a card of the incident took: every later card goes in it too, so the closing card of an urgent incident is urgent.</summary>
+    public Storage.MessageLane Lane { get; init; }
+}
 
 /// <summary>The distinct values of one field among an incident's events.</summary>
 public sealed record IncidentValues(string Field, IReadOnlyList<string> Seen);

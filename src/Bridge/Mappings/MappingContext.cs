@@ -41,6 +41,6 @@ public sealed record MappingContext(string Rule, string? Topic, string Destinati
     public MappingContext WithGroupOf(RuleConfig rule, BridgeEvent e, string dedupeKey, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        return Group is null && rule.Group is { } grouping ? this with { Group = Incidents.IncidentBook.OneEvent(rule.Name, grouping, e, dedupeKey, Now ?? now) } : this;
+        return Group is null && rule.Group is { } grouping ? this with { Group = Incidents.IncidentLogic.OneEvent(rule.Name, grouping, e, dedupeKey, Now ?? now) } : this;
     }
 }

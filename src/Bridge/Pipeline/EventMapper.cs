@@ -9,11 +9,11 @@ namespace Bridge.Pipeline;
 
 /// <summary>
 /// Maps one committed event for one of its rules: runs the rule's mapping and turns what it returned into the messages
-/// to commit (a dead one, with the reason, for each error) and the mapping's log. A grouped rule's event is first folded
-/// into its incident, and the mapping runs only when a card is due. Thread-safe: the processor runs many at once. The
-/// unit the processor schedules and commits; the incident worker makes the cards the clock makes due here too.
+/// to commit (a dead one, with the reason, for each error) and the mapping's log. A grouped rule's event runs no mapping
+/// here: it is counted into its incident in the store's commit, and the incident worker makes the cards through
+/// <see cref="MapCard"/>. Thread-safe: the processor runs many at once. The unit the processor schedules and commits.
 /// </summary>
-public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILogger<EventMapper> log)
+public sealed class EventMapper(MessageMaker maker, ILogger<EventMapper> log)
 {
     /// <summary>
     /// The messages of a card the incident worker makes are kept under the incident's latest event, from this index on
@@ -51,22 +51,24 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
         }
         if (!runtime.Config.Destinations.TryGetValue(destinationName, out var destination))
             return Dead(pending, ruleName, destinationName, $"destination '{destinationName}' is no longer configured", now);
-        GroupView? card = null;
         if (rule.Config.Group is { } grouping)
         {
-            var fold = incidents.Fold(rule.Name, grouping, e, pending.Seq, pending.DedupeKey, now);
-            if (fold.Send is not { } phase) return Held(pending, rule, fold.View);
-            card = fold.View with { Phase = phase };
+            // Its line (which incident holds it) is added when the commit has counted it in.
+            return new MappedRule(pending.Seq, ruleName, [], new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", [], []))
+            {
+                Group = new IncidentJoin(rule.Name, grouping, e, pending.Seq, pending.DedupeKey, now),
+            };
         }
-        var messages = Messages(runtime, rule, e, destination, pending.DedupeKey, card, 0, now, out var runLog);
-        return new MappedRule(pending.Seq, ruleName, messages, runLog) { Incident = card?.State };
+        var messages = Messages(runtime, rule, e, destination, pending.DedupeKey, null, 0, now, out var runLog);
+        return new MappedRule(pending.Seq, ruleName, messages, runLog);
     }
 
     /// <summary>
-    /// The messages of a card the clock made due (a first card after <c>wait</c>, an update, the closing card), made from
-    /// the incident's latest event; null when its rule or destination is no longer configured (nothing to send it with).
+    /// The messages of a card the clock made due (the first card, an update, the closing card), made from the incident's
+    /// latest event, each in the incident's lane at least (so its closing card goes where its other cards went); null
+    /// when its rule or destination is no longer configured (nothing to send it with).
     /// </summary>
-    public IReadOnlyList<NewMessage>? MapCard(BridgeRuntime runtime, DueCard due, DateTimeOffset now)
+    public IReadOnlyList<NewMessage>? MapCard(BridgeRuntime runtime, DueCard due, BridgeEvent lastEvent, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(due);
@@ -78,7 +80,8 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
                 state.Id, state.Rule, due.View.Phase);
             return null;
         }
-        return Messages(runtime, rule, due.LastEvent, destination, state.Id, due.View, CardIndexBase + state.Cards * CardIndexStride, now, out _);
+        var messages = Messages(runtime, rule, lastEvent, destination, state.Id, due.View, CardIndexBase + state.Cards * CardIndexStride, now, out _);
+        return [.. messages.Select(m => m.Lane < state.Lane ? m with { Lane = state.Lane } : m)];
     }
 
     private List<NewMessage> Messages(BridgeRuntime runtime, CompiledRule rule, BridgeEvent e, DestinationConfig destination, string dedupeKey,
@@ -117,16 +120,6 @@ public sealed class EventMapper(MessageMaker maker, IncidentBook incidents, ILog
             messages.Add(DeadMessage(rule.Name, indexBase + made.ErrorIndex(j), destinationName, $"mapping error: {error}", now));
         }
         return messages;
-    }
-
-    /// <summary>An event counted into its incident with no card due yet: no message, and its log says where it went.</summary>
-    private static MappedRule Held(PendingEvent pending, CompiledRule rule, GroupView view)
-    {
-        var s = view.State;
-        var line = s.LastCardAt is null
-            ? $"held in incident {s.Id} (event {s.Count} of the group): its first card waits for group.wait"
-            : $"held in incident {s.Id} (event {s.Count} of the group): its card is updated at most every {view.Config.Interval.TotalSeconds:0.###} s";
-        return new MappedRule(pending.Seq, rule.Name, [], new MappingRunLog(rule.Name, rule.Config.Mapping ?? "(built-in default)", [line], [])) { Incident = s };
     }
 
     internal static MappedRule Dead(PendingEvent pending, string rule, string destination, string reason, DateTimeOffset now) =>

@@ -12,8 +12,8 @@ namespace Bridge.Pipeline;
 /// (<see cref="MappingLanes"/>): its messages are committed in event order, and a slow or failing mapping delays only
 /// its own rule's messages.
 /// </summary>
-public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal deliveries, EventMapper mapper, TimeProvider time, ILogger<EventProcessor> log,
-    BridgeMetrics metrics) : BackgroundService
+public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal deliveries, EventMapper mapper, Incidents.IncidentWorker incidents, TimeProvider time,
+    ILogger<EventProcessor> log, BridgeMetrics metrics) : BackgroundService
 {
     /// <summary>Events in hand at once (read, not yet fully committed): bounds the processor's memory whatever the backlog.</summary>
     public const int Window = 256;
@@ -147,11 +147,13 @@ public sealed class EventProcessor(IEventQueue events, IEventLog store, Signal d
         }
     }
 
-    /// <summary>After a commit: events with no rule left are done, and delivery has new messages.</summary>
+    /// <summary>After a commit: events with no rule left are done, delivery has new messages, and incidents may have cards due.</summary>
     private void Finish(List<MappingLanes.Run> committed)
     {
         foreach (var run in committed)
         {
+            // Counted into its incident by the commit: the incident's card may be due now (the first one, without a wait).
+            if (run.Result!.Group is not null) incidents.Wake();
             var progress = _inHand[run.Event.Seq];
             foreach (var m in run.Result!.Messages)
             {

@@ -5,9 +5,9 @@ namespace Bridge.Pipeline;
 /// <summary>
 /// The processor's schedule: one lane per rule. A rule's runs may go in parallel but are committed in the order their
 /// events arrived (so a rule's messages keep their order); lanes are served in turn, so a rule whose mapping is slow
-/// holds back only its own messages, never another rule's. A grouped rule's lane runs one at a time, so its events join
-/// their incidents in arrival order and each commit carries the incident as it stood after that event (a restart then
-/// counts no event twice). Not thread-safe: the processor's loop owns it.
+/// holds back only its own messages, never another rule's. A grouped rule's events are counted into their incidents by
+/// the store's commit, under the group's lock, so its lane needs no order beyond that. Not thread-safe: the processor's
+/// loop owns it.
 /// </summary>
 internal sealed class MappingLanes
 {
@@ -21,9 +21,8 @@ internal sealed class MappingLanes
 
     public void Add(PendingEvent pending, string rule)
     {
-        // Whether a lane is serial is settled when it is made: flipping it while runs are under way could queue it twice.
-        if (!_lanes.TryGetValue(rule, out var lane)) _lanes[rule] = lane = new Lane(pending.Runtime.Rules.Find(rule)?.Config.Group is not null);
-        if (lane.Waiting.Count == 0 && !lane.Busy) _turns.Enqueue(lane);
+        if (!_lanes.TryGetValue(rule, out var lane)) _lanes[rule] = lane = new Lane();
+        if (lane.Waiting.Count == 0) _turns.Enqueue(lane);
         lane.Waiting.Enqueue(new Run(pending, rule, lane));
     }
 
@@ -33,8 +32,7 @@ internal sealed class MappingLanes
         if (!_turns.TryDequeue(out var lane)) return null;
         var run = lane.Waiting.Dequeue();
         lane.Started.Enqueue(run);
-        lane.Running++;
-        if (lane.Waiting.Count > 0 && !lane.Busy) _turns.Enqueue(lane);
+        if (lane.Waiting.Count > 0) _turns.Enqueue(lane);
         Running++;
         return run;
     }
@@ -44,8 +42,6 @@ internal sealed class MappingLanes
     {
         run.Result = result;
         Running--;
-        // A serial lane left the turns while its run was under way: its next run may start now.
-        if (--run.Lane.Running == 0 && run.Lane.Serial && run.Lane.Waiting.Count > 0) _turns.Enqueue(run.Lane);
         var started = run.Lane.Started;
         while (started.TryPeek(out var first) && first.Result is not null) ready.Add(started.Dequeue());
     }
@@ -62,17 +58,8 @@ internal sealed class MappingLanes
         public MappedRule? Result { get; set; }
     }
 
-    /// <param name="serial">One run at a time (a grouped rule's lane).</param>
-    internal sealed class Lane(bool serial)
+    internal sealed class Lane
     {
-        public bool Serial { get; } = serial;
-
-        /// <summary>Runs of this lane under way.</summary>
-        public int Running { get; set; }
-
-        /// <summary>A serial lane with a run under way: not in the turns until it finishes.</summary>
-        public bool Busy => Serial && Running > 0;
-
         public Queue<Run> Waiting { get; } = new();
 
         /// <summary>Started, not yet committable, in arrival order.</summary>

@@ -31,7 +31,7 @@ public interface IEventLog
     /// <summary>
     /// Commits, in one transaction, the messages each rule's mapping made for its event, and takes the rule off the event's
     /// rules left; an event with no rule left is processed. A rule already committed for its event is not committed twice.
-    /// A grouped rule's <see cref="MappedRule.Incident"/> is saved in the same transaction, as <see cref="IIncidents"/> keeps it.
+    /// A grouped rule's <see cref="MappedRule.Group"/> is counted into its incident in the same transaction, as <see cref="IIncidents"/> keeps it.
     /// </summary>
     Task CommitMappedAsync(IReadOnlyList<MappedRule> mapped, DateTimeOffset at, CancellationToken ct);
 

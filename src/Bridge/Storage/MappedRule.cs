@@ -6,8 +6,8 @@ namespace Bridge.Storage;
 public sealed record MappedRule(long EventSeq, string Rule, IReadOnlyList<NewMessage> Messages, MappingRunLog? Log)
 {
     /// <summary>
-    /// For a grouped rule: its incident after this event joined, committed with the messages (a newer version of the
-    /// incident already stored is kept), so a restart resumes the count without a second card. Null for other rules.
+    /// For a grouped rule: the event to count into its group's incident, in the same transaction as the rule's commit
+    /// (so an event is counted exactly once, whichever instance commits it, even across a crash). Null for other rules.
     /// </summary>
-    public Incidents.IncidentState? Incident { get; init; }
+    public Incidents.IncidentJoin? Group { get; init; }
 }

@@ -164,8 +164,13 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
                 // Committed already (a batch held the same rule twice): its messages are in.
                 if (!rulesLeft.Remove(rule.Rule)) continue;
                 foreach (var m in rule.Messages) insert.Run(rule.EventSeq, m);
-                if (rule.Incident is { } incident) SqliteIncidents.Save(c, tx, incident);
-                if (rule.Log is { } entry)
+                var said = rule.Log;
+                if (rule.Group is { } join)
+                {
+                    var incident = SqliteIncidents.Fold(c, tx, join);
+                    if (said is not null) said = Held(said, incident, join);
+                }
+                if (said is { } entry)
                 {
                     // A replayed mapping's run replaces what the rule's earlier run said.
                     runLog.RemoveAll(l => l.Rule == entry.Rule);
@@ -180,6 +185,10 @@ internal sealed class SqliteEventLog(SqliteStore store) : IEventLog
             return true;
         });
     }
+
+    /// <summary>A grouped rule's log says which incident its event joined.</summary>
+    internal static MappingRunLog Held(MappingRunLog log, Incidents.IncidentState incident, Incidents.IncidentJoin join) =>
+        log with { Console = [.. log.Console, Incidents.IncidentLogic.HeldLine(incident, join.Config)] };
 
     /// <summary>One prepared insert for every message of a commit (the incident cards' too).</summary>
     internal sealed class MessageInsert

@@ -207,6 +207,19 @@ internal static class SqliteMigrations
             expires_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 11 (shared incidents; the lead orders the steps at merge): an event joins its incident in the commit of its rule,
+        // found by slot (the rule and group key, while the incident is open: a unique key, so a group has one open incident),
+        // and a card is made by whoever claims the incident once next_due has come (claimed_until, fenced by claim), as on
+        // PostgreSQL. An incident open across the upgrade has no slot: it closes with its summary at once (next_due 0) and
+        // the next event of its group opens a new one.
+        """
+        ALTER TABLE incidents ADD COLUMN slot TEXT;
+        ALTER TABLE incidents ADD COLUMN next_due INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN claimed_until INTEGER;
+        ALTER TABLE incidents ADD COLUMN claim INTEGER NOT NULL DEFAULT 0;
+        CREATE UNIQUE INDEX incidents_slot ON incidents (slot);
+        CREATE INDEX incidents_due ON incidents (next_due);
+        """,
         // SQLite migration 12 (shared-pace; the lead orders the numbers at merge): each destination's hold (until when, why,
         // whether it is ntfy's daily quota), so a restart during a hold keeps holding instead of meeting the 42908 again.
         // Written when a hold changes, at the state's version; a later version only replaces an earlier one.

@@ -96,6 +96,9 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
             var before = SqliteMigrations.Apply(connection, time);
             if (before < SqliteMigrations.Latest)
                 log.LogInformation("Store {Path}: schema {From} → {To}", path, before, SqliteMigrations.Latest);
+            // The file is this process's alone: an incident card claimed by a process that died is this one's to make now,
+            // not after the claim (storage.lease) lapses.
+            SqliteSql.Execute(connection, "UPDATE incidents SET claimed_until = NULL WHERE claimed_until IS NOT NULL");
             return new SqliteStore(path, connection, ownership, builder.ToString(), log, commitObserved) { JournalMode = journal, Synchronous = synchronous };
         }
         catch (Exception e)

@@ -125,6 +125,25 @@ public sealed class IncidentCardTests
         Assert.StartsWith("20 failed logins in 5 s from 2 addresses", update.Text("message"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task EveryCardOfAnIncidentGoesInTheLaneItsOpeningCardTook()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        var time = new FakeTimeProvider(Start);
+        await using var bridge = await BridgeTestHost.StartAsync(Config, ntfy, options: new TestHostOptions(Time: time));
+        var opening = Assert.Single(await ntfy.WaitForMessagesAsync(await PostAsync(bridge, 1, 1, "10.0.0.1")));
+        await PostAsync(bridge, 2, 1, "10.0.0.2");
+        await bridge.Logs.WaitForCountAsync(e => e.RenderMessage().StartsWith("Processed event", StringComparison.Ordinal), 2);
+        await DeliveryClock.QuietAsync(bridge);
+
+        time.SetUtcNow(Start + TimeSpan.FromMinutes(5));
+        var closing = Assert.Single(await ntfy.WaitForMessagesAsync(1));
+
+        // A failed login is priority 4 (the high lane); the closing card, at 2, still goes there, behind nothing of a lower lane.
+        Assert.Equal((4, 2), (opening.Json.GetProperty("priority").GetInt32(), closing.Json.GetProperty("priority").GetInt32()));
+        Assert.Equal("1,1", SqliteFile.Scalar(bridge.StorePath, "SELECT group_concat(lane) FROM (SELECT lane FROM messages ORDER BY id)"));
+    }
+
     /// <returns>How many were posted.</returns>
     private static async Task<int> PostAsync(BridgeTestHost bridge, int first, int count, string ip)
     {

@@ -19,12 +19,16 @@ public sealed class IncidentMappingTests : IDisposable
     /// <summary>An incident of <paramref name="count"/> failed logins for alice.admin from three addresses over three minutes.</summary>
     private static GroupView Storm(int count, CardPhase phase)
     {
-        var book = new IncidentBook();
         var e = MappingTestKit.Fixture("event-login-failed.json");
-        IncidentFold fold = null!;
+        IncidentState? state = null;
         for (var i = 0; i < count; i++)
-            fold = book.Fold("failed-login", ByName, e with { ClientIp = $"10.0.0.{i % 3}" }, i + 1, $"k{i}", Start + TimeSpan.FromSeconds(180.0 * i / (count - 1)));
-        return fold.View with { Phase = phase };
+        {
+            var at = Start + TimeSpan.FromSeconds(180.0 * i / (count - 1));
+            state = IncidentLogic.Fold(state, new IncidentJoin("failed-login", ByName, e with { ClientIp = $"10.0.0.{i % 3}" }, i + 1, $"k{i}", at)).State;
+            // The cards the worker makes as the storm goes on: the first at once, then one each interval.
+            if (IncidentLogic.Due(state, ByName, at, superseded: false) is { } card) state = IncidentLogic.Made(state, state, card, Bridge.Storage.MessageLane.Normal)!;
+        }
+        return new GroupView(phase, state!, ByName);
     }
 
     [Fact]
@@ -55,7 +59,7 @@ public sealed class IncidentMappingTests : IDisposable
     public void AGroupOfOneEventIsAnOrdinaryNotification()
     {
         var e = MappingTestKit.Fixture("event-login-failed.json");
-        var ctx = MappingTestKit.Ctx with { Group = IncidentBook.OneEvent("failed-login", ByName, e, "k", Start) };
+        var ctx = MappingTestKit.Ctx with { Group = IncidentLogic.OneEvent("failed-login", ByName, e, "k", Start) };
 
         var grouped = Assert.Single(_kit.Run(File.ReadAllText(Path.Combine(TestPaths.Mappings, "failed-login.js")), e, ctx: ctx).Messages);
         var plain = Assert.Single(_kit.Run(File.ReadAllText(Path.Combine(TestPaths.Mappings, "failed-login.js")), e).Messages);

@@ -340,26 +340,97 @@ public abstract class StoreContractTests
         Assert.Equal(AcceptStatus.Duplicate, (await kit.Store.Events.AcceptEventAsync(kit.New(e, "admin-login"), CancellationToken.None)).Status);
     }
 
+    private static readonly Bridge.Configuration.GroupConfig ByAction = new(["action"], TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30), TimeSpan.Zero);
+
+    /// <summary>Accepts <paramref name="count"/> events for rule "storm", each its own id.</summary>
+    private static async Task<List<(long Seq, Bridge.Events.BridgeEvent Event)>> AcceptStormAsync(StoreTestKit kit, int count)
+    {
+        var accepted = new List<(long, Bridge.Events.BridgeEvent)>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var e = StoreTestKit.Event() with { Id = $"storm{i}" };
+            accepted.Add(((await kit.Store.Events.AcceptEventAsync(kit.New(e, "storm"), CancellationToken.None)).Seq, e));
+        }
+        return accepted;
+    }
+
+    private static MappedRule Joining(long seq, Bridge.Events.BridgeEvent e, DateTimeOffset at) =>
+        new(seq, "storm", [], new MappingRunLog("storm", "m.js", [], [])) { Group = new Bridge.Incidents.IncidentJoin("storm", ByAction, e, seq, $"k{seq}", at) };
+
     [Fact]
-    public async Task AnIncidentIsSavedWithItsEventsCommitKeepsItsNewestVersionAndGoesWithItsClosingCard()
+    public async Task AnEventsCommitCountsItIntoItsIncidentAndEachDueCardIsClaimedOnceAndCommittedWithTheStateAfterIt()
     {
         await using var kit = await OpenAsync();
         var now = kit.Time.GetUtcNow();
-        var accepted = await kit.Store.Events.AcceptEventAsync(kit.New(StoreTestKit.Event(), "storm"), CancellationToken.None);
-        Assert.Single(await kit.Store.Events.GetUnprocessedEventsAsync(0, 10, CancellationToken.None));
-        var state = new Bridge.Incidents.IncidentState("inc1", "storm", ["alice"], now, now, 3, 1, now, false, [], [], accepted.Seq, Version: 3);
+        var storm = await AcceptStormAsync(kit, 3);
+        await kit.Store.Events.CommitMappedAsync([Joining(storm[0].Seq, storm[0].Event, now), Joining(storm[1].Seq, storm[1].Event, now)], now, CancellationToken.None);
+        var held = Assert.Single(Assert.Single(await kit.Store.Admin.GetEventsAsync(storm[1].Event.Id, null, CancellationToken.None)).MappingLog);
+        Assert.Matches(@"^held in incident bi[0-9a-f]{30} \(event 2 of the group\): its card is updated at most every 30 s$", Assert.Single(held.Console));
 
-        await kit.Store.Events.CommitMappedAsync([new MappedRule(accepted.Seq, "storm", [], null) { Incident = state }], now, CancellationToken.None);
-        // An older version committed later (runs commit out of order) does not replace it.
-        await kit.Store.Incidents.CommitCardAsync(new IncidentCard([], state with { Count = 2, Version = 2 }, Closed: false, now), CancellationToken.None);
+        Assert.Equal(now, await kit.Store.Incidents.NextDueAsync(now, CancellationToken.None));
+        var claimed = Assert.Single(await kit.Store.Incidents.ClaimDueAsync(now, 10, TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.Empty(await kit.Store.Incidents.ClaimDueAsync(now, 10, TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.Equal(now + TimeSpan.FromMinutes(1), await kit.Store.Incidents.NextDueAsync(now, CancellationToken.None));
+        Assert.Equal((2L, storm[1].Seq, false), (claimed.State.Count, claimed.LastEvent!.Seq, claimed.Superseded));
 
-        var open = Assert.Single(await kit.Store.Incidents.GetOpenAsync(CancellationToken.None));
-        Assert.Equal((3L, 3L, accepted.Seq), (open.State.Count, open.State.Version, open.LastEvent!.Seq));
-        Assert.Equal(["alice"], open.State.Key);
-        var card = new NewMessage("storm", 1, "ntfy", "t", "{\"topic\":\"t\",\"sequence_id\":\"inc1\"}"u8.ToArray(), MessageStatus.Pending, null, now, "inc1");
-        await kit.Store.Incidents.CommitCardAsync(new IncidentCard([card], state with { Version = 4 }, Closed: true, now), CancellationToken.None);
+        // An event joins while the card is being made: the card commits, and an update stays owed for it.
+        await kit.Store.Events.CommitMappedAsync([Joining(storm[2].Seq, storm[2].Event, now)], now, CancellationToken.None);
+        var opening = Bridge.Incidents.IncidentLogic.Due(claimed.State, ByAction, now, claimed.Superseded)!;
+        var body = System.Text.Encoding.UTF8.GetBytes($"{{\"topic\":\"t\",\"sequence_id\":\"{claimed.State.Id}\"}}");
+        var message = new NewMessage("storm", 1000, "ntfy", "t", body, MessageStatus.Pending, null, now, claimed.State.Id) { Lane = MessageLane.High };
+        var card = new IncidentCard([message], claimed.State, opening, ByAction, claimed.Claim, now);
+        Assert.True(await kit.Store.Incidents.CommitCardAsync(card, CancellationToken.None));
+        Assert.False(await kit.Store.Incidents.CommitCardAsync(card, CancellationToken.None));
+        var open = Assert.Single(await kit.Store.Incidents.GetOpenAsync(CancellationToken.None)).State;
+        Assert.Equal((3L, 1, true, MessageLane.High), (open.Count, open.Cards, open.UpdatePending, open.Lane));
+        Assert.Equal(now + TimeSpan.FromSeconds(30), await kit.Store.Incidents.NextDueAsync(now, CancellationToken.None));
+        Assert.Equal(claimed.State.Id, StoreTestKit.SequenceOf(Assert.Single(await kit.ClaimAsync(now))));
+
+        // Quiet for the window: the closing card deletes it.
+        var later = now + TimeSpan.FromMinutes(5);
+        var closing = Assert.Single(await kit.Store.Incidents.ClaimDueAsync(later, 10, TimeSpan.FromMinutes(1), CancellationToken.None));
+        var close = Bridge.Incidents.IncidentLogic.Due(closing.State, ByAction, later, closing.Superseded)!;
+        Assert.Equal(Bridge.Incidents.CardPhase.Close, close.View.Phase);
+        Assert.True(await kit.Store.Incidents.CommitCardAsync(new IncidentCard([], closing.State, close, ByAction, closing.Claim, later), CancellationToken.None));
         Assert.Empty(await kit.Store.Incidents.GetOpenAsync(CancellationToken.None));
-        Assert.Equal("inc1", StoreTestKit.SequenceOf(Assert.Single(await kit.ClaimAsync(now))));
+        Assert.Null(await kit.Store.Incidents.NextDueAsync(later, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ConcurrentCommitsOfOneGroupMakeOneIncidentThatCountsEveryEventOnce()
+    {
+        await using var kit = await OpenAsync();
+        var now = kit.Time.GetUtcNow();
+        var storm = await AcceptStormAsync(kit, 24);
+
+        // Each event committed on its own, all at once (on PostgreSQL: on separate connections), and one of them twice.
+        await Task.WhenAll(storm.Select(s => Task.Run(() => kit.Store.Events.CommitMappedAsync([Joining(s.Seq, s.Event, now)], now, CancellationToken.None)))
+            .Append(kit.Store.Events.CommitMappedAsync([Joining(storm[0].Seq, storm[0].Event, now)], now, CancellationToken.None)));
+
+        var open = Assert.Single(await kit.Store.Incidents.GetOpenAsync(CancellationToken.None)).State;
+        Assert.Equal(24, open.Count);
+        Assert.Equal(storm.Max(s => s.Seq), open.LastEventSeq);
+    }
+
+    [Fact]
+    public async Task AnEventAfterTheQuietWindowOpensANewIncidentAndTheOldOneOwesItsClosingCard()
+    {
+        await using var kit = await OpenAsync();
+        var now = kit.Time.GetUtcNow();
+        var storm = await AcceptStormAsync(kit, 3);
+        await kit.Store.Events.CommitMappedAsync([Joining(storm[0].Seq, storm[0].Event, now), Joining(storm[1].Seq, storm[1].Event, now)], now, CancellationToken.None);
+        var later = now + TimeSpan.FromMinutes(6);
+
+        await kit.Store.Events.CommitMappedAsync([Joining(storm[2].Seq, storm[2].Event, later)], later, CancellationToken.None);
+
+        var claimed = await kit.Store.Incidents.ClaimDueAsync(later, 10, TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.Equal(2, claimed.Count);
+        var old = Assert.Single(claimed, c => c.Superseded);
+        Assert.Equal(2, old.State.Count);
+        Assert.Equal(Bridge.Incidents.CardPhase.Close, Bridge.Incidents.IncidentLogic.Due(old.State, ByAction, later, old.Superseded)!.View.Phase);
+        var fresh = Assert.Single(claimed, c => !c.Superseded);
+        Assert.Equal((1L, storm[2].Seq), (fresh.State.Count, fresh.State.LastEventSeq));
+        Assert.NotEqual(old.State.Id, fresh.State.Id);
     }
 
     [Fact]

@@ -162,6 +162,7 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
         return store.WriteAsync(async (c, tx) =>
         {
             var due = false;
+            await PostgresIncidents.LockGroupsAsync(c, tx, mapped.Select(rule => rule.Group).OfType<Incidents.IncidentJoin>(), ct);
             foreach (var rule in mapped)
             {
                 string[] rulesLeft;
@@ -180,8 +181,13 @@ internal sealed class PostgresEventLog(PostgresStore store) : IEventLog
                 if (!rulesLeft.Contains(rule.Rule)) continue;
                 var left = rulesLeft.Where(r => r != rule.Rule).ToArray();
                 due |= await InsertMessagesAsync(c, tx, store.Clock, rule.EventSeq, rule.Messages, at, ct);
-                if (rule.Incident is { } incident) await PostgresIncidents.SaveAsync(c, tx, incident, ct);
-                if (rule.Log is { } entry)
+                var said = rule.Log;
+                if (rule.Group is { } join)
+                {
+                    var incident = await PostgresIncidents.FoldAsync(c, tx, store.Clock, join, at, ct);
+                    if (said is not null) said = SqliteEventLog.Held(said, incident, join);
+                }
+                if (said is { } entry)
                 {
                     // A replayed mapping's run replaces what the rule's earlier run said.
                     runLog.RemoveAll(l => l.Rule == entry.Rule);

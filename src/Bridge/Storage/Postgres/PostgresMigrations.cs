@@ -152,6 +152,18 @@ internal static class PostgresMigrations
             expires_at timestamptz NOT NULL
         );
         """,
+        // 6 (shared incidents; the lead orders the steps at merge), as SQLite's 11: an event joins its incident in the commit
+        // of its rule, under an advisory lock of its group, found by slot (the rule and group key while open: unique, so
+        // a group has one open incident across all instances); a card is made by the instance that claims the incident
+        // once next_due has come (FOR UPDATE SKIP LOCKED; claimed_until, fenced by claim). An incident open across the
+        // upgrade has no slot: it closes with its summary at once and the next event of its group opens a new one.
+        """
+        ALTER TABLE incidents ADD COLUMN slot text UNIQUE;
+        ALTER TABLE incidents ADD COLUMN next_due timestamptz NOT NULL DEFAULT '1970-01-01 00:00:00+00';
+        ALTER TABLE incidents ADD COLUMN claimed_until timestamptz;
+        ALTER TABLE incidents ADD COLUMN claim bigint NOT NULL DEFAULT 0;
+        CREATE INDEX incidents_due ON incidents (next_due);
+        """,
         // PostgreSQL migration 7 (shared-pace; the lead orders the numbers at merge): what every instance must see of a
         // destination's pacing. Why it is held and whether the hold is ntfy's daily quota (so every instance moves its
         // messages to the fallback), and the token bucket's 42901 slow-down beside its tokens (tokens, tokens_at: schema 1).

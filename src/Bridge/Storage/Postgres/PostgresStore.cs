@@ -127,14 +127,15 @@ public sealed class PostgresStore : IStoreHealth, IAsyncDisposable
 
     /// <summary>
     /// What says the database is not there or not taking writes: a connection error, a timeout, or a server error of the
-    /// classes for resources, shutdown and connections (08, 53, 57P). A constraint or syntax error is a bug and is thrown as it is.
+    /// classes for resources, shutdown and connections (08, 53, 57P), or a deadlock's victim (40P01: rolled back, so trying again is safe;
+    /// an incident's card and a commit folding into it can meet so, rarely). A constraint or syntax error is a bug and is thrown as it is.
     /// </summary>
     internal static bool IsUnavailability(Exception e) => e switch
     {
         StoreUnavailableException => true,
         PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("53", StringComparison.Ordinal)
             || p.SqlState.StartsWith("57P", StringComparison.Ordinal) || p.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction
-            || p.SqlState == PostgresErrorCodes.QueryCanceled,
+            || p.SqlState == PostgresErrorCodes.QueryCanceled || p.SqlState == PostgresErrorCodes.DeadlockDetected,
         NpgsqlException => true,
         SocketException or TimeoutException or IOException => true,
         _ => false,
