@@ -29,7 +29,7 @@ static int Usage()
         usage: bridge-bench run --repo DIR --bridge PATH [--quick] [--wrk PATH] [--node-red DIR] [--markdown FILE]
                bridge-bench parse URL            (the parse-only baseline)
                bridge-bench relay URL SINK_URL   (the bare-relay baseline)
-               bridge-bench cluster --repo DIR --bridge PATH [--events N] [--markdown FILE]   (bench/cluster)
+               bridge-bench cluster --repo DIR --bridge PATH [--events N] [--markdown FILE] [--kill-only]   (bench/cluster)
                bridge-bench sink PORT            (the sink alone, for bench/profile)
         Run it through bench/run, which builds everything first.
         """);

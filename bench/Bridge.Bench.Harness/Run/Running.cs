@@ -72,6 +72,9 @@ internal sealed class Running : IAsyncDisposable
         throw new TimeoutException($"{command[0]} was not ready within {ReadyLimit.TotalSeconds} s; its log: {log}\n{Tail(log)}");
     }
 
+    /// <summary>SIGKILL, as a crash: no shutdown, nothing drained.</summary>
+    public void Kill() => Processes.Kill(_process);
+
     public static string Tail(string log) => File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(20)) : "";
 
     public async ValueTask DisposeAsync()

@@ -11,7 +11,7 @@ public sealed record PaceConfig(int Burst, TimeSpan Per)
     /// <summary>ntfy's default request limit per visitor.</summary>
     public static readonly PaceConfig NtfyDefault = new(60, TimeSpan.FromSeconds(5));
 
-    /// <summary>Bounds that keep the bucket's arithmetic exact (ticks of credit fit a long) and mean something to an ntfy server.</summary>
+    /// <summary>Bounds that keep the bucket's arithmetic exact (a slowed refill's ticks fit a long, the tokens a double) and mean something to an ntfy server.</summary>
     public const int MaxBurst = 100_000;
 
     public static readonly TimeSpan MinPer = TimeSpan.FromMilliseconds(1), MaxPer = TimeSpan.FromDays(1);

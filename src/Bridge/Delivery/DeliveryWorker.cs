@@ -102,14 +102,15 @@ public sealed class DeliveryWorker(IOutbox store, IDestinationStates states, Des
     private async Task<DateTimeOffset> DestinationRoundAsync(DestinationConfig destination, DateTimeOffset now, DateTimeOffset wakeAt, CancellationToken ct)
     {
         var health = _health.GetOrAdd(destination.Name, n => new DestinationHealth(n, states, _instance));
-        // Once nothing is under way, so no answer still to come is left behind.
-        if (destination.Fallback is { } fallback && health.InFlight == 0 && health.QuotaHeld(now)) await MoveToFallbackAsync(destination, fallback, health, now, ct);
         var (slots, retryAt) = await health.AllowanceAsync(now, destination, destination.MaxInFlight, ct);
+        // On the state just read, so a hold another instance's 42908 began moves this instance's messages too; once nothing
+        // is under way, so no answer still to come is left behind.
+        if (destination.Fallback is { } fallback && health.InFlight == 0 && health.QuotaHeld(now)) await MoveToFallbackAsync(destination, fallback, health, now, ct);
         if (retryAt is { } at && at < wakeAt) wakeAt = at;
         // Held or paused: retryAt says when to look again. All slots busy: a finishing send wakes the loop.
         if (slots == 0) return wakeAt;
         var order = destination.StrictOrder ? ClaimOrder.StrictPerTopic : ClaimOrder.BySequence;
-        var (tokens, tokenAt) = health.Pace.Available(now, destination.Pace);
+        var (tokens, tokenAt) = await health.Pace.TakeAsync(now, destination.Pace, slots, ct);
         if (tokens == 0)
         {
             // Out of tokens: look again at the next one, if a message is due by then (a new one wakes the loop anyway).
@@ -118,10 +119,11 @@ public sealed class DeliveryWorker(IOutbox store, IDestinationStates states, Des
             var next = due is { } waiting && waiting > tokenAt!.Value ? waiting : tokenAt!.Value;
             return due is not null && next < wakeAt ? next : wakeAt;
         }
-        if (tokens < slots) slots = tokens;
+        slots = tokens;
         // The lease (storage.lease) outlives any attempt; an outbox that persists leases frees a crashed holder's after it.
         var claimed = await store.ClaimAsync(destination.Name, order, now, slots, live.Current.Config.Storage.Lease, ct);
-        health.Pace.Take(claimed.Count, destination.Pace);
+        // Tokens for sends that found no message go back to the bucket, for the other instances sharing it.
+        await health.Pace.GiveBackAsync(now, destination.Pace, slots - claimed.Count, ct);
         foreach (var lease in claimed) Start(lease, destination, health);
         if (claimed.Count < slots) Paced(destination, health, false);
         // All slots taken, or sends under way: each one that finishes wakes the loop, which looks again then.

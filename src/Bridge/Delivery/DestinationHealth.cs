@@ -6,8 +6,8 @@ namespace Bridge.Delivery;
 /// <summary>
 /// What one bridge instance knows about one destination: how many of its sends are under way and how many failed in a
 /// row (its own), and the destination's <see cref="DestinationState"/> (one for every instance on the store): whether it
-/// is tripped or paused and when the next probe may go, and how long it is held (a <c>Retry-After</c>, a 42901 while
-/// unpaced, ntfy's daily quota; why is this instance's own), and its token bucket (<see cref="Pace"/>, per instance). While
+/// is tripped or paused and when the next probe may go, how long it is held and why (a <c>Retry-After</c>, a 42901 while
+/// unpaced, ntfy's daily quota), and its token bucket (<see cref="Pace"/>, the store's too). While
 /// a destination is tripped or paused, queued messages keep their schedule (their time is not spent); a single probe,
 /// taken by compare-and-set so that only one instance sends it, tests the water. Thread-safe: sends finish on pool
 /// threads. Not Polly's circuit breaker: that one only refuses calls, while here a probe is a real message, a pause must
@@ -55,17 +55,14 @@ public sealed class DestinationHealth(string name, IDestinationStates states, st
 
     public DateTimeOffset HoldUntil => State.HoldUntil;
 
-    /// <summary>Why this instance last held it (until <see cref="HoldUntil"/>), for logs and status.</summary>
-    public string? HoldReason { get; private set; }
+    /// <summary>Why it is held (until <see cref="HoldUntil"/>), by whichever instance held it, for logs and status.</summary>
+    public string? HoldReason => State.HoldReason;
 
-    /// <summary>Until when ntfy's daily quota (42908) holds it, as this instance saw: its waiting messages may move to its fallback.</summary>
-    private DateTimeOffset _quotaUntil;
-
-    /// <summary>The hold is ntfy's daily quota: the destination's waiting messages may move to its fallback.</summary>
-    public bool QuotaHeld(DateTimeOffset now)
-    {
-        lock (_gate) return _quotaUntil > now && _state.HoldUntil > now;
-    }
+    /// <summary>
+    /// The hold is ntfy's daily quota, whichever instance got the 42908: the destination's waiting messages may move to its
+    /// fallback here too.
+    /// </summary>
+    public bool QuotaHeld(DateTimeOffset now) => State.QuotaHeld(now);
 
     /// <summary>The pacing states, as status and metrics name them.</summary>
     public const string Open = "open", PacedName = "paced", Holding = "holding";
@@ -73,8 +70,8 @@ public sealed class DestinationHealth(string name, IDestinationStates states, st
     /// <summary>Held (until <see cref="HoldUntil"/>, for <see cref="HoldReason"/>), paced (due messages wait for tokens), or open.</summary>
     public string PacingName(DateTimeOffset now) => HoldUntil > now ? Holding : Pace.Waiting ? PacedName : Open;
 
-    /// <summary>The token bucket this instance's sends wait for.</summary>
-    public DestinationPace Pace { get; } = new();
+    /// <summary>The token bucket this instance's sends wait for (the store's: one for every instance on a shared store).</summary>
+    public DestinationPace Pace { get; } = new(name, states);
 
     /// <summary>Whether sends now are probes (their failures do not spend the messages' schedules).</summary>
     public bool IsProbing => Mode != DestinationMode.Healthy;
@@ -143,14 +140,13 @@ public sealed class DestinationHealth(string name, IDestinationStates states, st
             InFlight--;
             failures = ++_failures;
         }
-        if (hold > TimeSpan.Zero) HoldReason = "the server asked to wait (Retry-After)";
         var state = State;
         if (state.Mode == DestinationMode.Healthy && failures < TripAfter && hold <= TimeSpan.Zero) return false;
         // Counted once, however many times another instance's change makes this one be decided again.
         DateTimeOffset? nextProbe = null;
         return await ChangeAsync(now, null, s =>
         {
-            var next = Held(s, now, hold);
+            var next = Held(s, now, hold, RetryAfterReason);
             if (s.Mode == DestinationMode.Healthy)
             {
                 if (failures < TripAfter) return next;
@@ -178,7 +174,7 @@ public sealed class DestinationHealth(string name, IDestinationStates states, st
         DateTimeOffset? nextProbe = null;
         return await ChangeAsync(now, config, s =>
         {
-            var next = Held(s, now, hold) with { Mode = DestinationMode.Paused, Reason = reason };
+            var next = Held(s, now, hold, RetryAfterReason) with { Mode = DestinationMode.Paused, Reason = reason };
             // Another instance's probe keeps its slot; the refusal only confirms the pause.
             if (s.ProbedByOther(instance, now)) return next;
             nextProbe ??= now + ProbeWait(config.Retry, MinAuthProbeInterval);
@@ -190,36 +186,27 @@ public sealed class DestinationHealth(string name, IDestinationStates states, st
     /// ntfy answered "too many requests" (42901, or a 429 without ntfy's code): the bucket is emptied and slowed (an unpaced
     /// destination is held a little instead). Neither a failure towards a trip nor a probe's answer.
     /// </summary>
-    /// <param name="sent">When the refused send started (see <see cref="DestinationPace.SlowDown"/>).</param>
+    /// <param name="sent">When the refused send started (see <see cref="DestinationPace.SlowDownAsync"/>).</param>
     /// <returns>Whether this slowed the pace further (worth a log line).</returns>
     public async ValueTask<bool> SlowedDownAsync(DateTimeOffset now, PaceConfig? rate, string reason, TimeSpan retryAfter, DateTimeOffset sent, CancellationToken ct)
     {
         lock (_gate) InFlight--;
-        var before = Pace.TimesSlowed;
-        var unpacedHold = Pace.SlowDown(now, rate, sent);
+        var (slower, unpacedHold) = await Pace.SlowDownAsync(now, rate, sent, ct);
         var hold = retryAfter > unpacedHold ? retryAfter : unpacedHold;
-        if (hold > TimeSpan.Zero)
-        {
-            HoldReason = $"ntfy asked it to slow down ({reason})";
-            await ChangeAsync(now, null, s => Held(s, now, hold), static (_, _) => false, ct);
-        }
-        return Pace.TimesSlowed > before;
+        if (hold > TimeSpan.Zero) await ChangeAsync(now, null, s => Held(s, now, hold, $"ntfy asked it to slow down ({reason})"), static (_, _) => false, ct);
+        return slower;
     }
 
-    /// <summary>ntfy's daily message quota is used up (42908): nothing goes until <paramref name="until"/>, its reset.</summary>
-    /// <returns>Whether this began the hold (worth a log line).</returns>
+    /// <summary>
+    /// ntfy's daily message quota is used up (42908): nothing goes until <paramref name="until"/>, its reset, from any
+    /// instance, and every instance moves the waiting messages to the fallback if there is one.
+    /// </summary>
+    /// <returns>Whether this began the hold (worth a log line; another instance's 42908 may have begun it).</returns>
     public async ValueTask<bool> QuotaReachedAsync(DateTimeOffset now, DateTimeOffset until, string reason, CancellationToken ct)
     {
-        bool began;
-        lock (_gate)
-        {
-            InFlight--;
-            began = _quotaUntil <= now;
-            if (until > _quotaUntil) _quotaUntil = until;
-        }
-        HoldReason = $"ntfy's daily message quota is used up ({reason})";
-        await ChangeAsync(now, null, s => Held(s, now, until - now), static (_, _) => false, ct);
-        return began;
+        lock (_gate) InFlight--;
+        return await ChangeAsync(now, null, s => Held(s, now, until - now, $"ntfy's daily message quota is used up ({reason})", quota: true),
+            (before, _) => !before.QuotaHeld(now), ct);
     }
 
     /// <summary>A send ended without an answer worth judging (shutdown). A probe's slot is left to its lease.</summary>
@@ -271,8 +258,11 @@ public sealed class DestinationHealth(string name, IDestinationStates states, st
         }
     }
 
-    private static DestinationState Held(DestinationState state, DateTimeOffset now, TimeSpan hold) =>
-        hold > TimeSpan.Zero && now + hold > state.HoldUntil ? state with { HoldUntil = now + hold } : state;
+    private const string RetryAfterReason = "the server asked to wait (Retry-After)";
+
+    /// <summary>Held until <paramref name="hold"/> from now, for <paramref name="reason"/>, unless a hold that ends later is in force.</summary>
+    private static DestinationState Held(DestinationState state, DateTimeOffset now, TimeSpan hold, string reason, bool quota = false) =>
+        hold > TimeSpan.Zero && now + hold > state.HoldUntil ? state with { HoldUntil = now + hold, HoldReason = reason, QuotaHold = quota } : state;
 
     /// <summary>How long a probe keeps its slot: its attempt, a reset retry, and room for the answer's commit.</summary>
     private static TimeSpan ProbeLease(DestinationConfig config) => config.Timeout * 3;

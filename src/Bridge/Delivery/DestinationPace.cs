@@ -1,18 +1,20 @@
 using Bridge.Configuration;
+using Bridge.Storage;
 
 namespace Bridge.Delivery;
 
 /// <summary>
 /// The token bucket one destination's sends wait for (<see cref="DestinationConfig.Rate"/>), and how ntfy's "too many
-/// requests" (42901) slowed it. Pure arithmetic on the times it is given, in whole ticks, so a wake at
-/// <see cref="Available"/>'s time always finds the token (a fake clock set to it included). Not
-/// System.Threading.RateLimiting's TokenBucketRateLimiter: that one reads the real clock (dotnet/runtime#106447), and a
-/// bucket the delivery worker waits on must run on its injected <see cref="TimeProvider"/>. Thread-safe.
+/// requests" (42901) slowed it. The bucket is the store's (<see cref="IDestinationStates.PaceAsync"/>): in memory for the
+/// embedded store, one row for every bridge on PostgreSQL, so N instances together keep to one ntfy's limit instead of
+/// N times it. The arithmetic is <see cref="PaceBucket"/>'s in both. A round takes as many tokens as it may start sends
+/// and gives back what it did not use; once the bucket is known empty, no round asks again before its next token comes.
+/// An unpaced destination (<c>rate: none</c>) costs no I/O: only its 42901s in a row are counted, here. Thread-safe.
 /// </summary>
-public sealed class DestinationPace
+public sealed class DestinationPace(string destination, IDestinationStates keeper)
 {
     /// <summary>Each 42901 doubles the time a token takes, at most this many times (5 s becomes 80 s at ntfy's default).</summary>
-    public const int MaxSlowdown = 4;
+    public const int MaxSlowdown = PaceBucket.MaxSlowdown;
 
     /// <summary>
     /// An unpaced destination (<c>rate: none</c>) that gets a 42901 anyway is left alone this long, doubled per 42901 in a
@@ -23,110 +25,97 @@ public sealed class DestinationPace
     public static readonly TimeSpan MaxUnpacedHold = TimeSpan.FromMinutes(1);
 
     private readonly Lock _gate = new();
-    private PaceConfig? _rate;
-    private long _credit;
-    private DateTimeOffset _at;
-    private int _slowdown;
-    private DateTimeOffset _slowedAt = DateTimeOffset.MinValue;
+
+    /// <summary>The bucket as this instance last took from or changed it, in its own time: status, and when to ask again.</summary>
+    private (PaceBucket Bucket, PaceConfig Rate)? _seen;
+
+    /// <summary>An unpaced destination's 42901s in a row (no tokens: only the count and the last one's time).</summary>
+    private PaceBucket _unpaced = new(0, DateTimeOffset.MinValue, 0, DateTimeOffset.MinValue);
 
     /// <summary>How many times in a row ntfy said 42901 since the pace last recovered (0: the configured pace).</summary>
     public int TimesSlowed
     {
-        get { lock (_gate) return _slowdown; }
+        get { lock (_gate) return _seen?.Bucket.TimesSlowed ?? _unpaced.TimesSlowed; }
     }
 
     /// <summary>Whether due messages wait for a token now (set by the worker when it finds the bucket empty with messages due).</summary>
     public bool Waiting { get; set; }
 
-    /// <summary>Sends that may start now, and when the next token comes when none may; every send there is for an unpaced destination.</summary>
-    public (int Tokens, DateTimeOffset? NextAt) Available(DateTimeOffset now, PaceConfig? rate)
+    /// <summary>Takes up to <paramref name="wanted"/> tokens for sends that may start now.</summary>
+    /// <returns>The tokens taken, and when the next one comes when none was; an unpaced destination gets every one wanted.</returns>
+    public async ValueTask<(int Tokens, DateTimeOffset? NextAt)> TakeAsync(DateTimeOffset now, PaceConfig? rate, int wanted, CancellationToken ct)
     {
-        if (rate is null) return (int.MaxValue, null);
-        lock (_gate)
+        if (rate is null || wanted <= 0) return (Math.Max(0, wanted), null);
+        // Known empty until its next token (another instance may give some back meanwhile; they wait at most one token).
+        if (Seen(now, rate) is { Whole: 0 } empty) return (0, empty.NextAt(rate));
+        var taken = 0;
+        var (_, after) = await keeper.PaceAsync(destination, rate, now, (bucket, at) =>
         {
-            Refill(now, rate);
-            var cost = Cost(rate);
-            var tokens = (int)(_credit / cost);
-            return tokens > 0 ? (tokens, null) : (0, now + TimeSpan.FromTicks(cost - _credit));
-        }
+            (var next, taken) = bucket.Take(at, rate, wanted);
+            return next;
+        }, ct);
+        See(after, rate);
+        return taken > 0 ? (taken, null) : (0, after.NextAt(rate));
     }
 
-    /// <summary>Spends <paramref name="sends"/> tokens (sends started after <see cref="Available"/> allowed them).</summary>
-    public void Take(int sends, PaceConfig? rate)
+    /// <summary>Gives back tokens taken by <see cref="TakeAsync"/> for sends that did not start (fewer messages were due).</summary>
+    public async ValueTask GiveBackAsync(DateTimeOffset now, PaceConfig? rate, int tokens, CancellationToken ct)
     {
-        if (rate is null || sends == 0) return;
-        lock (_gate) _credit = Math.Max(0, _credit - sends * Cost(rate));
+        if (rate is null || tokens <= 0) return;
+        var (_, after) = await keeper.PaceAsync(destination, rate, now, (bucket, at) => bucket.GiveBack(at, rate, tokens), ct);
+        See(after, rate);
     }
 
     /// <summary>
-    /// ntfy answered 42901: its bucket for this client is empty, so this one is emptied too and refills more slowly
-    /// (something else shares the client's limit, or ntfy's is smaller than configured).
+    /// ntfy answered 42901: its bucket for this client is empty, so this one is emptied too, for every instance sharing it,
+    /// and refills more slowly (see <see cref="PaceBucket.SlowDown"/>).
     /// </summary>
-    /// <param name="sent">When the refused send started: one started no later than the last slow-down is its echo (sends
-    /// under way together meet the same empty bucket), which empties the bucket again but slows it no further.</param>
-    /// <returns>How long an unpaced destination is left alone; zero for a paced one, whose empty bucket is its wait.</returns>
-    public TimeSpan SlowDown(DateTimeOffset now, PaceConfig? rate, DateTimeOffset sent)
+    /// <param name="sent">When the refused send started: sends under way together slow it once.</param>
+    /// <returns>Whether this slowed the pace further, and how long an unpaced destination is left alone (zero for a paced
+    /// one, whose empty bucket is its wait).</returns>
+    public async ValueTask<(bool Slower, TimeSpan UnpacedHold)> SlowDownAsync(DateTimeOffset now, PaceConfig? rate, DateTimeOffset sent, CancellationToken ct)
     {
-        lock (_gate)
+        if (rate is null)
         {
-            if (rate is not null) Refill(now, rate);
-            var previous = _slowdown;
-            if (sent > _slowedAt)
+            lock (_gate)
             {
-                if (_slowdown < MaxSlowdown) _slowdown++;
-                _slowedAt = now;
+                var before = _unpaced;
+                _unpaced = before.SlowDown(now, null, sent);
+                // An echo is held as long as the answer it echoes.
+                var previous = sent > before.SlowedAt ? before.TimesSlowed : Math.Max(0, before.TimesSlowed - 1);
+                var hold = UnpacedHold * (1 << previous);
+                return (_unpaced.TimesSlowed > before.TimesSlowed, hold < MaxUnpacedHold ? hold : MaxUnpacedHold);
             }
-            else if (previous > 0) previous--;
-            _credit = 0;
-            if (rate is not null) return TimeSpan.Zero;
-            var hold = UnpacedHold * (1 << previous);
-            return hold < MaxUnpacedHold ? hold : MaxUnpacedHold;
         }
+        // The send's start, in the keeper's clock.
+        var (was, after) = await keeper.PaceAsync(destination, rate, now, (bucket, at) => bucket.SlowDown(at, rate, at + (sent - now)), ct);
+        See(after, rate);
+        return (after.TimesSlowed > was.TimesSlowed, TimeSpan.Zero);
     }
 
     /// <summary>A send got through: an unpaced destination's 42901 streak ends (a paced one recovers once its bucket is full).</summary>
     public void Succeeded(PaceConfig? rate)
     {
         if (rate is not null) return;
-        lock (_gate) _slowdown = 0;
+        lock (_gate) _unpaced = _unpaced with { TimesSlowed = 0 };
     }
 
-    /// <summary>The tokens there are now and the time one takes, for status; null for an unpaced destination.</summary>
+    /// <summary>The tokens there are now (as this instance last saw the bucket) and the time one takes, for status; null for an unpaced destination.</summary>
     public (int Tokens, TimeSpan Per)? Describe(DateTimeOffset now, PaceConfig? rate)
     {
         if (rate is null) return null;
-        lock (_gate)
-        {
-            Refill(now, rate);
-            var cost = Cost(rate);
-            return ((int)(_credit / cost), TimeSpan.FromTicks(cost));
-        }
+        var bucket = Seen(now, rate) ?? PaceBucket.Full(rate, now);
+        return (bucket.Whole, bucket.Per(rate));
     }
 
-    private long Cost(PaceConfig rate) => rate.Per.Ticks << _slowdown;
-
-    private void Refill(DateTimeOffset now, PaceConfig rate)
+    /// <summary>The bucket as last seen, refilled to <paramref name="now"/>; null when not seen at this rate (a reload changed it).</summary>
+    private PaceBucket? Seen(DateTimeOffset now, PaceConfig rate)
     {
-        if (_rate != rate)
-        {
-            // First use: a full bucket (after a restart in a storm ntfy's may not be; its 42901 then empties this one). A
-            // reload that changed the rate keeps what was left, up to the new size.
-            var first = _rate is null;
-            _rate = rate;
-            _slowdown = 0;
-            _credit = first ? rate.Burst * rate.Per.Ticks : Math.Min(_credit, rate.Burst * rate.Per.Ticks);
-            _at = now;
-            return;
-        }
-        if (now <= _at) return;
-        var full = rate.Burst * Cost(rate);
-        _credit = Math.Min(full, _credit + (now - _at).Ticks);
-        _at = now;
-        // Full at the slowed pace: ntfy's bucket, which refills at least as fast, is full too; the configured pace returns.
-        if (_credit == full && _slowdown > 0)
-        {
-            _slowdown = 0;
-            _credit = rate.Burst * rate.Per.Ticks;
-        }
+        lock (_gate) return _seen is { } seen && seen.Rate == rate ? seen.Bucket.Refill(now, rate) : null;
+    }
+
+    private void See(PaceBucket bucket, PaceConfig rate)
+    {
+        lock (_gate) _seen = (bucket, rate);
     }
 }

@@ -241,6 +241,18 @@ internal static class SqliteMigrations
         CREATE UNIQUE INDEX incidents_slot ON incidents (slot);
         CREATE INDEX incidents_due ON incidents (next_due);
         """,
+        // SQLite migration 12 (shared-pace; the lead orders the numbers at merge): each destination's hold (until when, why,
+        // whether it is ntfy's daily quota), so a restart during a hold keeps holding instead of meeting the 42908 again.
+        // Written when a hold changes, at the state's version; a later version only replaces an earlier one.
+        """
+        CREATE TABLE destination_holds (
+            destination TEXT    PRIMARY KEY,
+            hold_until  INTEGER NOT NULL,
+            reason      TEXT,
+            quota       INTEGER NOT NULL,
+            version     INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int Latest => Steps.Count;

@@ -57,7 +57,7 @@ public sealed class SqliteStore : IStoreHealth, IAsyncDisposable
         return new BridgeStore(new SqliteEventLog(store), new SqliteOutbox(store, leases), new SqliteAdminStore(store), new SqliteRetention(store), store, store)
         {
             GroupWaits = new SqliteGroupWaits(store),
-            DestinationStates = new LocalDestinationStates(),
+            DestinationStates = new LocalDestinationStates(new SqliteDestinationHolds(store), time.GetUtcNow()),
             Incidents = new SqliteIncidents(store),
             MuteTokens = new SqliteMuteTokens(store),
             Throttles = new SqliteThrottles(store),

@@ -107,7 +107,7 @@ public sealed class DestinationHealthTests
 
         Assert.Equal(DestinationMode.Healthy, health.Mode);
         Assert.Equal((4, null), await health.AllowanceAsync(now, Ntfy, 4, default));
-        Assert.Equal(0, health.Pace.Available(now, Ntfy.Rate).Tokens);
+        Assert.Equal(0, health.Pace.Describe(now, Ntfy.Rate)!.Value.Tokens);
         Assert.Equal(DestinationHealth.Open, health.PacingName(now));
     }
 

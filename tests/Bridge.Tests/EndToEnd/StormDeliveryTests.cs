@@ -154,6 +154,38 @@ public sealed class StormDeliveryTests
     }
 
     [Fact]
+    public async Task ABridgeRestartedDuringTheDailyQuotaHoldKeepsHoldingWithoutMeetingTheQuotaAgain()
+    {
+        await using var ntfy = await FakeNtfy.StartAsync();
+        var time = new FakeTimeProvider(Noon);
+        ntfy.EnforceLimits(time, dailyQuota: 5);
+        using var directory = new TempDirectory();
+        var options = new TestHostOptions(Directory: directory, Time: time);
+        await using (var first = await BridgeTestHost.StartAsync(Config(""), ntfy, options: options))
+        {
+            await PostFailedLoginsAsync(first, 0, 8);
+            await AllMappedAsync(first, 8);
+            await ntfy.WaitForMessagesAsync(5);
+            await first.Logs.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("HOLDING destination", StringComparison.Ordinal));
+            await DeliveryClock.QuietAsync(first);
+        }
+        var requests = ntfy.Requests;
+
+        await using var second = await BridgeTestHost.StartAsync(Config(""), ntfy, options: options);
+        await DeliveryClock.QuietAsync(second);
+
+        // The hold came back from the store: nothing was sent to meet the quota again.
+        Assert.Equal(requests, ntfy.Requests);
+        var held = await DestinationAsync(second);
+        Assert.Equal("holding", held.GetProperty("pacing").GetString());
+        Assert.Equal(new DateTimeOffset(2026, 3, 2, 0, 1, 0, TimeSpan.Zero), held.GetProperty("hold_until").GetDateTimeOffset());
+        Assert.Contains("daily message quota", held.GetProperty("hold_reason").GetString(), StringComparison.Ordinal);
+        var rest = ntfy.WaitForMessagesAsync(3);
+        await DeliveryClock.AdvanceAndSettleAsync(second, time, new DateTimeOffset(2026, 3, 2, 0, 1, 0, TimeSpan.Zero) - time.GetUtcNow());
+        Assert.Equal(3, (await rest).Count);
+    }
+
+    [Fact]
     public async Task AUsedUpDailyQuotaMovesTheWaitingMessagesToTheFallbackAndLaterOnesFollow()
     {
         await using var ntfy = await FakeNtfy.StartAsync();

@@ -23,6 +23,24 @@ public static class DeliveryClock
         await done;
     }
 
+    /// <summary>
+    /// The same for several bridges on one fake clock (instances sharing a store): the clock moves only while every one of
+    /// them is idle with no send under way, and only to the earliest time one of them waits for.
+    /// </summary>
+    public static async Task RunUntilAsync(IReadOnlyList<BridgeTestHost> bridges, FakeTimeProvider time, Task done, int steps = 1_000)
+    {
+        for (var i = 0; i < steps && !done.IsCompleted; i++)
+        {
+            var next = Task.WhenAny(bridges.Select(b => b.Logs.WaitForNextAsync(IsIdle)));
+            var now = time.GetUtcNow();
+            var latest = bridges.Select(LatestIdle).ToList();
+            // A bridge whose latest wake time has come is in a round (it logs again before it waits).
+            if (latest.All(l => l is { InFlight: 0 } idle && idle.WakeAt > now)) time.SetUtcNow(latest.Min(l => l!.Value.WakeAt));
+            await Task.WhenAny(done, next);
+        }
+        await done;
+    }
+
     /// <summary>Waits until the worker is idle with no send under way, so moving the clock cannot time one out.</summary>
     public static async Task QuietAsync(BridgeTestHost bridge)
     {

@@ -184,6 +184,16 @@ internal static class PostgresMigrations
         ALTER TABLE incidents ADD COLUMN claim bigint NOT NULL DEFAULT 0;
         CREATE INDEX incidents_due ON incidents (next_due);
         """,
+        // PostgreSQL migration 7 (shared-pace; the lead orders the numbers at merge): what every instance must see of a
+        // destination's pacing. Why it is held and whether the hold is ntfy's daily quota (so every instance moves its
+        // messages to the fallback), and the token bucket's 42901 slow-down beside its tokens (tokens, tokens_at: schema 1).
+        """
+        ALTER TABLE destinations
+            ADD COLUMN hold_reason text,
+            ADD COLUMN hold_quota  boolean NOT NULL DEFAULT false,
+            ADD COLUMN slowdown    integer NOT NULL DEFAULT 0,
+            ADD COLUMN slowed_at   timestamptz;
+        """,
     ];
 
     public static int Latest => Steps.Count;

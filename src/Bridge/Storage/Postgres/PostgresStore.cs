@@ -65,7 +65,7 @@ public sealed class PostgresStore : IStoreHealth, IAsyncDisposable
         return new BridgeStore(new PostgresEventLog(store), new PostgresOutbox(store), new PostgresAdminStore(store), new PostgresRetention(store), store, store)
         {
             GroupWaits = new PostgresGroupWaits(store),
-            DestinationStates = new PostgresDestinationStates(data, hostClock ?? TimeProvider.System),
+            DestinationStates = new PostgresDestinationStates(data, hostClock),
             Incidents = new PostgresIncidents(store),
             MuteTokens = new PostgresMuteTokens(store),
             Throttles = new PostgresThrottles(store),
